@@ -1,0 +1,42 @@
+"""xpnet: a small deep-learning library whose layers, losses and optimizers are
+written once against an Array API namespace and run on NumPy (CPU) or CuPy
+(NVIDIA GPU, with our own CUDA kernels for convolution and batch norm).
+
+Names, signatures and numerics follow PyTorch::
+
+    import xpnet
+    from xpnet import nn, optim
+
+    xpnet.set_backend("numpy")          # or "cupy"; env var XPNET_BACKEND
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+"""
+import numpy as _numpy
+
+from .autograd import (Tensor, arange, cat, enable_grad, full, gradcheck, is_grad_enabled,
+                       maximum, minimum, no_grad, ones, ones_like, pad, rand, randn, stack,
+                       tensor, where, zeros, zeros_like)
+from .backend import available_backends, get_backend, set_backend, use_backend
+from .random import manual_seed
+
+float32 = _numpy.dtype("float32")
+float64 = _numpy.dtype("float64")
+int64 = _numpy.dtype("int64")
+int32 = _numpy.dtype("int32")
+bool_ = _numpy.dtype("bool")
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
+           "rand", "randn", "cat", "stack", "pad", "where", "maximum", "minimum", "no_grad",
+           "enable_grad", "is_grad_enabled", "gradcheck", "get_backend", "set_backend",
+           "use_backend", "available_backends", "manual_seed", "float32", "float64", "int64",
+           "int32", "bool_", "nn", "optim", "data", "train"]
+
+
+def __getattr__(name):
+    # subpackages load on first use (``xpnet.nn.Linear`` works after ``import xpnet``)
+    if name in ("nn", "optim", "data", "train", "autograd", "backend"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'xpnet' has no attribute {name!r}")

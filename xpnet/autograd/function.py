@@ -1,0 +1,126 @@
+"""The graph: how an op records its backward, and the reverse-mode engine.
+
+Every differentiable op follows one pattern (micrograd / Chainer style), with
+forward and backward side by side::
+
+    def exp(x):
+        x, = as_tensors(x)                  # resolve the backend once
+        y = x.backend.xp.exp(x.data)        # forward, on raw arrays
+        def backward(g):                    # g = dL/dy, an array like y
+            return (g * y,)                 # dL/dx, one entry per input
+        return record(y, (x,), backward)
+
+``backward`` returns one array (or ``None`` for "no gradient") per input
+tensor.  The engine sums the contributions of every path through the graph
+(topological order, each node visited once), casts each gradient to its
+input's dtype, and accumulates into ``.grad`` of the leaves, as PyTorch does.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence, Tuple
+
+from .grad_mode import is_grad_enabled
+
+
+def as_tensors(*values):
+    """Wrap ``values`` as Tensors on one backend; raise ``TypeError`` on a mixture.
+
+    Tensors keep their backend; Python scalars stay Python scalars (weakly
+    typed, as in NumPy 2 and the Array API); arrays of the backend and host
+    data become constant tensors on the backend of the tensor arguments.
+    """
+    from .tensor import Tensor
+
+    backend = None
+    for v in values:
+        if isinstance(v, Tensor):
+            if backend is None:
+                backend = v.backend
+            elif v.backend is not backend:
+                raise TypeError(
+                    f"an operation mixes tensors of backend {backend.name!r} and "
+                    f"{v.backend.name!r}; move one with .to({backend.name!r}) or "
+                    f".to({v.backend.name!r})")
+    if backend is None:
+        from ..backend import get_backend
+        backend = get_backend()
+    out = []
+    for v in values:
+        if isinstance(v, Tensor) or isinstance(v, (bool, int, float)) or v is None:
+            out.append(v)
+        else:
+            out.append(Tensor(backend.asarray(v) if not backend.is_array(v) else v, backend))
+    return out
+
+
+def record(data, inputs: Sequence, backward: Callable, backend=None):
+    """Wrap the forward result ``data`` as a Tensor and, if needed, remember how to differentiate it.
+
+    ``inputs`` are the op's arguments (Tensors, or scalars that get no
+    gradient); ``backward(g)`` returns one gradient array (or None) per input.
+    """
+    from .tensor import Tensor
+
+    parents = tuple(t for t in inputs if isinstance(t, Tensor))
+    if backend is None:
+        backend = parents[0].backend
+    out = Tensor(data, backend)
+    if is_grad_enabled() and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        positions = tuple(i for i, t in enumerate(inputs) if isinstance(t, Tensor))
+        if len(positions) == len(inputs):
+            out._backward = backward
+        else:  # drop the gradients of scalar inputs
+            def backward_tensors_only(g, _full=backward):
+                grads = _full(g)
+                return tuple(grads[i] for i in positions)
+            out._backward = backward_tensors_only
+        out._parents = parents
+    return out
+
+
+def unbroadcast(xp, g, shape: Tuple[int, ...]):
+    """Sum ``g`` over the axes broadcasting added or stretched, so it has ``shape``."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = xp.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def run_backward(root, grad) -> None:
+    """Propagate ``grad`` (an array like ``root.data``) from ``root`` to every leaf."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # iterative DFS: deep graphs must not hit the recursion limit
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in node._parents if p.requires_grad and id(p) not in seen)
+
+    grads = {id(root): grad}
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._backward is None:
+            node._accumulate_grad(g)
+            continue
+        for parent, pg in zip(node._parents, node._backward(g)):
+            if pg is None or not parent.requires_grad:
+                continue
+            xp = parent.backend.xp
+            if pg.dtype != parent.data.dtype:
+                pg = xp.astype(pg, parent.data.dtype)
+            if tuple(pg.shape) != tuple(parent.shape):  # e.g. a scalar-shaped gradient
+                pg = xp.broadcast_to(pg, parent.shape)
+            key = id(parent)
+            grads[key] = pg if key not in grads else grads[key] + pg

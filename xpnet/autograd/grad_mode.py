@@ -1,0 +1,47 @@
+"""Whether operations record a graph for backward: ``no_grad`` / ``enable_grad``."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` (per thread, as PyTorch)."""
+    return getattr(_state, "enabled", True)
+
+
+class _GradMode(contextlib.ContextDecorator):
+    _enable = True
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        _state.enabled = self._enable
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        return False
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: operations inside record no graph.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0], requires_grad=True)
+    >>> with xpnet.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    _enable = False
+
+
+class enable_grad(_GradMode):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+    _enable = True
+
+
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled"]

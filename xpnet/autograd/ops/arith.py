@@ -1,0 +1,131 @@
+"""Binary arithmetic with broadcasting: add, sub, mul, div, pow, matmul, neg.
+
+Each op computes on raw arrays and returns the gradient of each input,
+summed back to that input's shape (``unbroadcast``) when broadcasting
+stretched it.  Python scalars act as constants and get no gradient.
+"""
+from __future__ import annotations
+
+from ..function import as_tensors, record, unbroadcast
+
+
+def broadcast_shapes(*shapes):
+    """The shape that broadcasting ``shapes`` together gives (NumPy rules)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(-ndim, 0):
+        sizes = {s[i] for s in shapes if len(s) >= -i and s[i] != 1}
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {shapes} cannot be broadcast together")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def _raw(v):
+    return v.data if hasattr(v, "data") and not isinstance(v, (int, float)) else v
+
+
+def _shape(v):
+    return tuple(v.shape) if hasattr(v, "shape") else ()
+
+
+def _xp(a, b):
+    return (a if hasattr(a, "backend") else b).backend.xp
+
+
+def add(a, b):
+    """``a + b``; d/da = 1, d/db = 1."""
+    a, b = as_tensors(a, b)
+    xp = _xp(a, b)
+    y = _raw(a) + _raw(b)
+
+    def backward(g):
+        return unbroadcast(xp, g, _shape(a)), unbroadcast(xp, g, _shape(b))
+    return record(y, (a, b), backward)
+
+
+def sub(a, b):
+    """``a - b``; d/da = 1, d/db = -1."""
+    a, b = as_tensors(a, b)
+    xp = _xp(a, b)
+    y = _raw(a) - _raw(b)
+
+    def backward(g):
+        return unbroadcast(xp, g, _shape(a)), unbroadcast(xp, -g, _shape(b))
+    return record(y, (a, b), backward)
+
+
+def mul(a, b):
+    """``a * b``; d/da = b, d/db = a."""
+    a, b = as_tensors(a, b)
+    xp = _xp(a, b)
+    ra, rb = _raw(a), _raw(b)
+
+    def backward(g):
+        return unbroadcast(xp, g * rb, _shape(a)), unbroadcast(xp, g * ra, _shape(b))
+    return record(ra * rb, (a, b), backward)
+
+
+def div(a, b):
+    """``a / b``; d/da = 1/b, d/db = -a/b^2."""
+    a, b = as_tensors(a, b)
+    xp = _xp(a, b)
+    ra, rb = _raw(a), _raw(b)
+    y = ra / rb
+
+    def backward(g):
+        return unbroadcast(xp, g / rb, _shape(a)), unbroadcast(xp, -g * y / rb, _shape(b))
+    return record(y, (a, b), backward)
+
+
+def pow(a, b):
+    """``a ** b``; d/da = b * a^(b-1), d/db = a^b * log(a) (defined where a > 0)."""
+    a, b = as_tensors(a, b)
+    xp = _xp(a, b)
+    ra, rb = _raw(a), _raw(b)
+    y = ra ** rb
+
+    def backward(g):
+        ga = unbroadcast(xp, g * rb * ra ** (rb - 1), _shape(a))
+        gb = None
+        if hasattr(b, "backend"):
+            safe = xp.where(ra > 0, ra, xp.ones_like(ra))
+            gb = unbroadcast(xp, g * y * xp.log(safe), _shape(b))
+        return ga, gb
+    return record(y, (a, b), backward)
+
+
+def neg(a):
+    """``-a``; d/da = -1."""
+    a, = as_tensors(a)
+    return record(-a.data, (a,), lambda g: (-g,))
+
+
+def matmul(a, b):
+    """``a @ b`` with NumPy/PyTorch rules (1-D operands, batched broadcasting).
+
+    For ``y = a @ b``: ``dL/da = g @ b^T`` and ``dL/db = a^T @ g``, where a 1-D
+    ``a`` acts as a row (1, k) and a 1-D ``b`` as a column (k, 1).
+    """
+    a, b = as_tensors(a, b)
+    if not (hasattr(a, "backend") and hasattr(b, "backend")):
+        raise TypeError("matmul needs two tensors (or arrays), not a Python scalar")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs operands with at least 1 dimension; got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul: inner dimensions differ: a has shape {tuple(a.shape)}, "
+                         f"b has shape {tuple(b.shape)}")
+    xp = a.backend.xp
+    ra, rb = a.data, b.data
+    y = xp.matmul(ra, rb)
+
+    def backward(g):
+        a2 = ra if ra.ndim > 1 else xp.reshape(ra, (1, -1))
+        b2 = rb if rb.ndim > 1 else xp.reshape(rb, (-1, 1))
+        batch = broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+        g2 = xp.reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
+        ga = unbroadcast(xp, xp.matmul(g2, b2.mT), tuple(a2.shape))
+        gb = unbroadcast(xp, xp.matmul(a2.mT, g2), tuple(b2.shape))
+        return xp.reshape(ga, ra.shape), xp.reshape(gb, rb.shape)
+    return record(y, (a, b), backward)

@@ -1,0 +1,103 @@
+"""Reductions with PyTorch's ``dim``/``keepdim``: sum, mean, max, min.
+
+``dim=None`` reduces over all axes.  ``max``/``min`` without ``dim`` return
+one value and share the gradient equally among tied maxima (as
+``torch.amax``); with an int ``dim`` they return ``(values, indices)`` like
+PyTorch and the gradient flows to the returned index only.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from ..function import as_tensors, record
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+def normalize_dims(dim, ndim, name="dim"):
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    limit = builtins.max(ndim, 1)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int) or not -limit <= d < limit:
+            raise ValueError(f"{name} must be an int in [{-limit}, {limit - 1}] "
+                             f"for a {ndim}-d tensor; got {d!r}")
+        out.append(d % limit)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} has repeated axes: {dim!r}")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _expand_back(xp, g, shape, dims, keepdim):
+    """Reshape the reduced gradient so it broadcasts against the input again."""
+    if not keepdim:
+        g = xp.reshape(g, tuple(1 if i in dims else n for i, n in enumerate(shape)))
+    return g
+
+
+def sum(x, dim=None, keepdim=False):
+    """``sum over dim``; each input element gets the gradient of its sum."""
+    x, = as_tensors(x)
+    xp, dims, shape = x.backend.xp, normalize_dims(dim, x.ndim), tuple(x.shape)
+    y = xp.sum(x.data, axis=dims, keepdims=keepdim)
+
+    def backward(g):
+        return (xp.broadcast_to(_expand_back(xp, g, shape, dims, keepdim), shape),)
+    return record(y, (x,), backward)
+
+
+def mean(x, dim=None, keepdim=False):
+    """``sum over dim / count``; each element gets ``g / count``."""
+    x, = as_tensors(x)
+    xp, dims, shape = x.backend.xp, normalize_dims(dim, x.ndim), tuple(x.shape)
+    count = 1
+    for d in dims:
+        count *= shape[d]
+    y = xp.mean(x.data, axis=dims, keepdims=keepdim)
+
+    def backward(g):
+        return (xp.broadcast_to(_expand_back(xp, g, shape, dims, keepdim) / count, shape),)
+    return record(y, (x,), backward)
+
+
+def _extreme(x, dim, keepdim, largest):
+    x, = as_tensors(x)
+    xp, shape = x.backend.xp, tuple(x.shape)
+    if x.size == 0:
+        raise ValueError(f"{'max' if largest else 'min'}() of an empty tensor (shape {shape})")
+    pick = xp.max if largest else xp.min
+    if dim is None:
+        y = pick(x.data)
+
+        def backward(g):
+            mask = xp.astype(x.data == y, x.data.dtype)
+            return (g * mask / xp.sum(mask),)
+        return record(y, (x,), backward)
+    axis, = normalize_dims(dim, x.ndim)
+    arg = (xp.argmax if largest else xp.argmin)(x.data, axis=axis, keepdims=True)
+    values = xp.take_along_axis(x.data, arg, axis=axis)
+    indices = arg if keepdim else xp.squeeze(arg, axis=axis)
+
+    def backward(g):
+        if not keepdim:
+            g = xp.expand_dims(g, axis=axis)
+        positions = xp.reshape(xp.arange(shape[axis]),
+                               tuple(-1 if i == axis else 1 for i in range(len(shape))))
+        return (xp.where(positions == arg, g, xp.zeros_like(g)),)
+    values = values if keepdim else xp.squeeze(values, axis=axis)
+    from ..tensor import Tensor
+    return MaxMin(record(values, (x,), backward), Tensor(indices, x.backend))
+
+
+def max(x, dim=None, keepdim=False):
+    """Largest value (``dim=None``) or ``(values, indices)`` along ``dim``."""
+    return _extreme(x, dim, keepdim, True)
+
+
+def min(x, dim=None, keepdim=False):
+    """Smallest value (``dim=None``) or ``(values, indices)`` along ``dim``."""
+    return _extreme(x, dim, keepdim, False)

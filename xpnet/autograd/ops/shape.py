@@ -1,0 +1,177 @@
+"""Shape and indexing ops: reshape, transpose, permute, flatten, (un)squeeze, getitem, cat, stack, pad.
+
+All are linear maps that move elements around, so each backward applies
+the inverse movement to the gradient (``getitem`` scatters it back, adding
+where an index repeats).
+"""
+from __future__ import annotations
+
+import builtins
+
+from ..function import as_tensors, record
+from .reduce import normalize_dims
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, *shape):
+    """Same elements in a new shape (one dimension may be -1)."""
+    x, = as_tensors(x)
+    xp, src = x.backend.xp, tuple(x.shape)
+    shape = _shape_arg(shape)
+    known = 1
+    for s in shape:
+        known *= s if s != -1 else 1
+    if shape.count(-1) > 1 or (-1 not in shape and known != x.size) or \
+            (-1 in shape and (known == 0 or x.size % known)):
+        raise ValueError(f"reshape: cannot view a tensor of shape {src} ({x.size} elements) "
+                         f"as shape {shape}")
+    y = xp.reshape(x.data, shape)
+    return record(y, (x,), lambda g: (xp.reshape(g, src),))
+
+
+def permute(x, *dims):
+    """Reorder axes: output axis i is input axis ``dims[i]``."""
+    x, = as_tensors(x)
+    dims = _shape_arg(dims)
+    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims must be a permutation of 0..{x.ndim - 1}; got {dims}")
+    dims = tuple(d % x.ndim for d in dims)
+    inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+    xp = x.backend.xp
+    return record(xp.permute_dims(x.data, dims), (x,),
+                  lambda g: (xp.permute_dims(g, inverse),))
+
+
+def transpose(x, dim0, dim1):
+    """Swap two axes (as ``torch.transpose``)."""
+    x, = as_tensors(x)
+    a, = normalize_dims(dim0, x.ndim, "dim0")
+    b, = normalize_dims(dim1, x.ndim, "dim1") if dim0 != dim1 else (a,)
+    dims = list(range(x.ndim))
+    dims[a], dims[b] = dims[b], dims[a]
+    return permute(x, *dims)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` (inclusive) into one."""
+    x, = as_tensors(x)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, = normalize_dims(start_dim, x.ndim, "start_dim")
+    e, = normalize_dims(end_dim, x.ndim, "end_dim")
+    if s > e:
+        raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})")
+    shape = tuple(x.shape)
+    merged = 1
+    for n in shape[s:e + 1]:
+        merged *= n
+    return reshape(x, shape[:s] + (merged,) + shape[e + 1:])
+
+
+def unsqueeze(x, dim):
+    """Insert an axis of length 1 at ``dim``."""
+    x, = as_tensors(x)
+    d, = normalize_dims(dim, x.ndim + 1)
+    shape = tuple(x.shape)
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+def squeeze(x, dim=None):
+    """Drop axes of length 1 (all of them, or only ``dim`` if it has length 1)."""
+    x, = as_tensors(x)
+    shape = tuple(x.shape)
+    dims = normalize_dims(dim, x.ndim)
+    return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+
+
+def _is_basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, slice))
+                        and not isinstance(i, bool) for i in items)
+
+
+def getitem(x, index):
+    """``x[index]`` (ints, slices, None, Ellipsis, integer or boolean index tensors)."""
+    from ..tensor import Tensor
+    x, = as_tensors(x)
+    items = index if isinstance(index, tuple) else (index,)
+    raw = tuple(i.data if isinstance(i, Tensor) else i for i in items)
+    xp, backend, shape = x.backend.xp, x.backend, tuple(x.shape)
+    if len(raw) == 1 and hasattr(raw[0], "dtype") and raw[0].dtype != xp.bool:
+        y = xp.take(x.data, raw[0], axis=0)  # x[int_array]: the portable spelling
+        raw = raw[0]
+    else:
+        if not builtins.any(i is Ellipsis for i in raw):
+            raw = raw + (Ellipsis,)  # the Array API wants every axis indexed explicitly
+        y = x.data[raw]
+
+    def backward(g):
+        if _is_basic(raw):
+            full = xp.zeros(shape, dtype=g.dtype)
+            full[raw] = g
+            return (full,)
+        return (backend.add_at(shape, raw, g),)
+    return record(y, (x,), backward)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing axis ``dim`` (as ``torch.cat``)."""
+    tensors = as_tensors(*tensors)
+    if not tensors:
+        raise ValueError("cat needs at least one tensor; got an empty sequence")
+    xp = tensors[0].backend.xp
+    axis, = normalize_dims(dim, tensors[0].ndim)
+    y = xp.concat([t.data for t in tensors], axis=axis)
+    bounds = [0]
+    for t in tensors:
+        bounds.append(bounds[-1] + t.shape[axis])
+
+    def backward(g):
+        lead = (slice(None),) * axis
+        return tuple(g[lead + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:]))
+    return record(y, tensors, backward)
+
+
+def stack(tensors, dim=0):
+    """Join tensors of one shape along a new axis ``dim`` (as ``torch.stack``)."""
+    tensors = as_tensors(*tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor; got an empty sequence")
+    d, = normalize_dims(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, d) for t in tensors], dim=d)
+
+
+def pad(x, pad, value=0.0):
+    """Constant padding, PyTorch order: ``pad = (left, right, top, bottom, ...)`` from the last axis.
+
+    Negative amounts crop.  The gradient is the matching slice of ``g``.
+    """
+    x, = as_tensors(x)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad must hold an even number (at most {2 * x.ndim}) of ints; got {pad}")
+    xp, shape = x.backend.xp, tuple(x.shape)
+    before = [0] * x.ndim
+    after = [0] * x.ndim
+    for i in range(len(pad) // 2):
+        before[x.ndim - 1 - i], after[x.ndim - 1 - i] = pad[2 * i], pad[2 * i + 1]
+    out_shape = tuple(n + b + a for n, b, a in zip(shape, before, after))
+    if builtins.min(out_shape, default=1) < 0:
+        raise ValueError(f"pad {pad} crops a tensor of shape {shape} to a negative size")
+    src = tuple(slice(builtins.max(-b, 0), n - builtins.max(-a, 0))
+                for n, b, a in zip(shape, before, after))
+    dst = tuple(slice(builtins.max(b, 0), builtins.max(b, 0) + (s.stop - s.start))
+                for b, s in zip(before, src))
+    y = xp.full(out_shape, value, dtype=x.data.dtype)
+    y[dst] = x.data[src]
+
+    def backward(g):
+        full = xp.zeros(shape, dtype=g.dtype)
+        full[src] = g[dst]
+        return (full,)
+    return record(y, (x,), backward)
