@@ -1,0 +1,35 @@
+"""The ``xpnet`` command (also ``python -m xpnet``).
+
+Subcommands, one module each:
+  train     train on the embedded digits and print the test accuracy (:mod:`.train`)
+  bench     time the hot ops and a training step, side by side with PyTorch (:mod:`.bench`)
+  selftest  parity checks of a backend against NumPy, e.g. on your GPU (:mod:`.selftest`)
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+SUBCOMMANDS = ("train", "bench", "selftest")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xpnet", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f".{name}", __name__)
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except (ValueError, RuntimeError) as e:  # a clear message, not a traceback
+        print(f"xpnet {args.command}: error: {e}", file=sys.stderr)
+        return 2
