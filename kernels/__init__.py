@@ -1,0 +1,1 @@
+"""xpnet's CUDA C++ kernel sources (package data; see xpnet.backend.cuda.sources)."""
