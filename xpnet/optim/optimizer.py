@@ -227,9 +227,9 @@ class Optimizer:
             if not _is_tensor(p):
                 raise TypeError(f"{self._name}: param_groups[{index}]['params'][{i}] must be a "
                                 f"Tensor; got {type(p).__name__}")
-            if p.dtype.kind != "f":
+            if not p.backend.xp.isdtype(p.data.dtype, "real floating"):
                 raise TypeError(f"{self._name}: can only optimize floating-point tensors; "
-                                f"param_groups[{index}]['params'][{i}] has dtype {p.dtype}")
+                                f"param_groups[{index}]['params'][{i}] has dtype {p.data.dtype}")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{self._name}: param_groups[{index}] lists a parameter more than "
