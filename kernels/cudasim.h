@@ -20,9 +20,12 @@
 //   different __syncthreads() call sites, or a warp op is not reached by all
 //   lanes of its warp.  The launch then returns an error message naming the
 //   block, the barrier (file:line) and the thread counts.
-// * Static __shared__ arrays become function-local statics (one copy per
-//   kernel instantiation, reused block after block, since blocks run
-//   sequentially).  Dynamic shared memory (`extern __shared__ T name[];`
+// * Static `__shared__ T name[A][B];` declarations in the .cu file are
+//   rewritten by simulator.py into references to a heap buffer of exactly
+//   that size per declaration and launch (see static_shared below); other
+//   forms (e.g. in included headers) fall back to function-local statics.
+//   Both are reused block after block, since blocks run sequentially, and
+//   rewritten buffers are refilled with 0xff before every block.  Dynamic shared memory (`extern __shared__ T name[];`
 //   inside a kernel, rewritten by simulator.py into a pointer) is a heap
 //   buffer of exactly the launch's shared_mem bytes, filled with 0xff
 //   (NaN for floats) before every block so reads of unwritten memory show.
@@ -131,6 +134,28 @@ inline size_t g_main_stack_size = 0;
 #endif
 
 inline unsigned char* dynamic_shared() { return g_dynamic_smem; }
+
+// Static __shared__ declarations in .cu files are rewritten by simulator.py into
+// references to static_shared(bytes, id): one heap buffer per declaration
+// site `id` and launch, of exactly `bytes` (so ASan sees its bounds; GCC does
+// not instrument function statics of templates), 0xff-filled before each block.
+struct SharedBuf {
+    int id;
+    size_t bytes;
+    unsigned char* p;
+};
+inline std::vector<SharedBuf>& static_smem() {
+    static std::vector<SharedBuf> bufs;
+    return bufs;
+}
+inline void* static_shared(size_t bytes, int id) {
+    for (SharedBuf& b : static_smem())
+        if (b.id == id && b.bytes == bytes) return b.p;
+    unsigned char* p = (unsigned char*)malloc(bytes ? bytes : 1);
+    memset(p, 0xff, bytes);
+    static_smem().push_back(SharedBuf{id, bytes, p});
+    return p;
+}
 
 }  // namespace xpnet_sim
 
@@ -554,6 +579,7 @@ inline int launch(const Launch& L, void (*fn)(void*), void* ctx, char* err, int 
             for (int bx = 0; bx < L.grid[0] && rc == 0; ++bx) {
                 g_blockIdx = uint3{(unsigned)bx, (unsigned)by, (unsigned)bz};
                 if (smem) memset(smem, 0xff, (size_t)L.shared_mem);
+                for (SharedBuf& b : static_smem()) memset(b.p, 0xff, b.bytes);
                 for (int i = 0; i < (int)nthreads; ++i) {
                     Thread& t = th[i];
                     memset(&t, 0, sizeof(Thread));
@@ -582,6 +608,8 @@ inline int launch(const Launch& L, void (*fn)(void*), void* ctx, char* err, int 
                 }
             }
     free(smem);
+    for (SharedBuf& b : static_smem()) free(b.p);
+    static_smem().clear();
     g_dynamic_smem = nullptr;
     g_thread = nullptr;
     return rc;

@@ -53,6 +53,26 @@ _EXTERN_SHARED = re.compile(
     r"(?:__align__\s*\(\s*\d+\s*\)\s*)?\b([A-Za-z_]\w*)\s*\[\s*\]\s*;")
 
 
+# `__shared__ TYPE NAME[A][B];` (static shared memory) -> a reference to a buffer of
+# exactly that size (cudasim.h static_shared), so ASan checks its bounds
+_STATIC_SHARED = re.compile(
+    r"(?<![\w])__shared__\s+(?:__align__\s*\(\s*\d+\s*\)\s+)?([A-Za-z_][\w:<>,\s]*?)\s+"
+    r"([A-Za-z_]\w*)\s*((?:\[[^\[\];]+\])*)\s*;")
+
+
+def rewrite_shared(text: str) -> str:
+    """Rewrite the shared-memory declarations of a kernel source for the simulator
+    (each on its own line, so compiler messages keep their line numbers)."""
+    text = _EXTERN_SHARED.sub(
+        lambda m: f"{m.group(1)}* const {m.group(2)} = "
+                  f"reinterpret_cast<{m.group(1)}*>(::xpnet_sim::dynamic_shared());", text)
+    counter = iter(range(1, 1 << 30))
+    return _STATIC_SHARED.sub(
+        lambda m: f"{m.group(1)} (&{m.group(2)}){m.group(3)} = *reinterpret_cast<{m.group(1)} "
+                  f"(*){m.group(3)}>(::xpnet_sim::static_shared(sizeof({m.group(1)}{m.group(3)}), "
+                  f"{next(counter)}));", text)
+
+
 class _Launch(ctypes.Structure):
     _fields_ = [("grid", ctypes.c_int * 3), ("block", ctypes.c_int * 3),
                 ("shared_mem", ctypes.c_longlong), ("schedule", ctypes.c_int),
@@ -120,9 +140,7 @@ def build_library(source: str, asan: bool = False) -> pathlib.Path:
     if not specs:
         raise ValueError(f"no kernels are registered for source {source!r}")
     text = path.read_text()
-    rewritten = f'#line 1 "{path}"\n' + _EXTERN_SHARED.sub(
-        lambda m: f"{m.group(1)}* const {m.group(2)} = "
-                  f"reinterpret_cast<{m.group(1)}*>(::xpnet_sim::dynamic_shared());", text)
+    rewritten = f'#line 1 "{path}"\n' + rewrite_shared(text)
     cxx = compiler()
     flags = BASE_FLAGS + (ASAN_FLAGS if asan else OPT_FLAGS) + (
         f"-I{sources.kernel_dir()}", f"-I{path.parent}")
