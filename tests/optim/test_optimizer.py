@@ -72,10 +72,12 @@ def test_add_param_group(backend_name):
     ("int", TypeError, "can only optimize floating-point tensors"),
     ("dup", ValueError, "lists a parameter more than once"),
     ([{"lr": 0.1}], ValueError, "has no 'params' entry"),
+    ("typo", ValueError, r"param_groups\[0\] has unknown keys \['lrr'\]; SGD takes \['dampening', "),
 ])
 def test_bad_params(backend_name, bad, error, match):
     w = xpnet.tensor([1.0], requires_grad=True)
-    bad = {"tensor": w, "set": {w}, "int": [xpnet.tensor([1, 2])], "dup": [w, w]}.get(
+    bad = {"tensor": w, "set": {w}, "int": [xpnet.tensor([1, 2])], "dup": [w, w],
+           "typo": [{"params": [w], "lrr": 0.1}]}.get(
         bad if isinstance(bad, str) else None, bad)
     with pytest.raises(error, match=match):
         SGD(bad, lr=0.1)
@@ -278,7 +280,7 @@ def test_loads_a_torch_state_dict_and_continues_like_torch(backend_name):
         topt.step()
     tsd = topt.state_dict()
     sd = {"state": {i: {k: v.numpy() for k, v in s.items()} for i, s in tsd["state"].items()},
-          "param_groups": tsd["param_groups"]}  # extra torch keys (foreach, ...) are kept as is
+          "param_groups": tsd["param_groups"]}  # with torch-only keys (foreach=None, ...)
     p = xpnet.tensor(tp.detach().numpy(), requires_grad=True)
     opt = Adam([p])
     opt.load_state_dict(sd)
@@ -288,6 +290,19 @@ def test_loads_a_torch_state_dict_and_continues_like_torch(backend_name):
         set_grad(p, g)
         opt.step()
     numpy.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert "foreach" not in opt.param_groups[0]  # dropped: they are no-ops here
+    flatten_state_dict(opt.state_dict())  # so the result still saves without pickle
+
+
+def test_torch_only_options_that_change_the_rule_are_refused(backend_name):
+    torch = pytest.importorskip("torch")
+    tsd = torch.optim.Adam([torch.zeros(2, requires_grad=True)], maximize=True).state_dict()
+    opt = Adam([xpnet.tensor([0.0, 0.0], requires_grad=True)])
+    with pytest.raises(ValueError, match="has maximize=True, which Adam does not implement"):
+        opt.load_state_dict(tsd)
+    with pytest.raises(ValueError, match="unknown key 'foo'"):
+        opt.load_state_dict({"state": {}, "param_groups": [{**opt.state_dict()["param_groups"][0],
+                                                            "foo": 1}]})
 
 
 def test_repr(backend_name):

@@ -101,6 +101,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _torch_neutral_keys = {**Optimizer._torch_neutral_keys, "decoupled_weight_decay": (False,)}
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -136,6 +137,7 @@ class AdamW(Adam):
     """
 
     _decoupled = True
+    _torch_neutral_keys = {**Optimizer._torch_neutral_keys, "decoupled_weight_decay": (True,)}
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -61,10 +61,11 @@ def check_real(rule: str, name: str, value: Any, *, low: float = 0.0,
     too_high = high is not None and (v >= high if high_open else v > high)
     if not math.isfinite(v) or v < low or too_high:
         if high is None:
-            rng = f">= {low:g}"
+            rng = f">= {low:g}" if low > -math.inf else ""
         else:
             rng = f"in [{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{rule}: {name} must be a finite number {rng}; got {value!r}"
+        raise ValueError(f"{rule}: {name} must be a finite number{' ' + rng if rng else ''}; "
+                         f"got {value!r}"
                          + (f" ({hint})" if hint else ""))
     return v
 
@@ -165,6 +166,14 @@ class Optimizer:
     _counts_steps: bool = True
     #: True if state is created at construction (Adagrad), not at the first step
     _eager_state: bool = False
+    #: group keys of PyTorch optimizers that xpnet does not implement, with the
+    #: values under which ignoring them is exact; a loaded PyTorch state dict
+    #: may carry them, any other value is an error
+    _torch_neutral_keys: Dict[str, tuple] = {
+        "maximize": (False,), "foreach": (None, False, True), "capturable": (False,),
+        "differentiable": (False,), "fused": (None, False)}
+    #: group keys besides the hyper-parameters: the scheduler's base lr
+    _extra_group_keys = ("initial_lr",)
 
     def __init__(self, params: Iterable, defaults: Dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -239,6 +248,10 @@ class Optimizer:
                              "belong to another parameter group")
         if not params:
             raise ValueError(f"{self._name}: param_groups[{index}] has an empty 'params' list")
+        unknown = set(param_group) - set(self.defaults) - {"params", *self._extra_group_keys}
+        if unknown:
+            raise ValueError(f"{self._name}: param_groups[{index}] has unknown keys "
+                             f"{sorted(unknown)}; {self._name} takes {sorted(self.defaults)}")
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
         group.update(self._check_hyperparameters(group))
         group["params"] = params
@@ -361,7 +374,7 @@ class Optimizer:
             if missing:
                 raise ValueError(f"{name}: saved param_groups[{gi}] lacks hyper-parameters "
                                  f"{sorted(missing)}")
-            new_group = {k: _scalar(v) for k, v in saved.items() if k != "params"}
+            new_group = self._known_group_keys(name, gi, saved)
             hp = self._check_hyperparameters(new_group)
             new_group.update(hp)
             new_group["params"] = group["params"]
@@ -382,6 +395,24 @@ class Optimizer:
                 self.state.pop(p, None)
             else:
                 self.state[p] = entry
+
+    def _known_group_keys(self, name: str, gi: int, saved: dict) -> dict:
+        """The saved group's hyper-parameters, without PyTorch-only keys at neutral values."""
+        out = {}
+        for k, v in saved.items():
+            v = _scalar(v)
+            if k == "params":
+                continue
+            if k in self.defaults or k in self._extra_group_keys:
+                out[k] = v
+            elif k in self._torch_neutral_keys:
+                if not any(v is n or v == n for n in self._torch_neutral_keys[k]):
+                    raise ValueError(f"{name}: saved param_groups[{gi}] has {k}={v!r}, which "
+                                     f"{self._name} does not implement")
+            else:
+                raise ValueError(f"{name}: saved param_groups[{gi}] has unknown key {k!r}; "
+                                 f"{self._name} takes {sorted(self.defaults)}")
+        return out
 
     def _load_entry(self, name: str, where: str, p: Any, entry: Any, hp: dict) -> Optional[dict]:
         """The validated state of one parameter, on its backend (None = no state yet)."""
