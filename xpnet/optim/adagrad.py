@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Tuple
 
-from .optimizer import Optimizer, check_real
+from ._validation import check_real
+from .optimizer import Optimizer
 
 
 def adagrad_init(param: Any, *, initial_accumulator_value: float = 0.0, xp: Any) -> dict:

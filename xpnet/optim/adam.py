@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Tuple
 
-from .optimizer import Optimizer, _scalar, check_bool, check_real
+from ._validation import _scalar, check_bool, check_real
+from .optimizer import Optimizer
 
 
 def adam_init(param: Any, *, amsgrad: bool = False, xp: Any) -> dict:

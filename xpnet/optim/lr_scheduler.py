@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
-from .optimizer import Optimizer, _scalar, check_int, check_real
+from ._validation import _scalar, check_int, check_real
+from .optimizer import Optimizer
 
 
 class LRScheduler:

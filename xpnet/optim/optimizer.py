@@ -27,110 +27,12 @@ to store it with ``numpy.savez`` (no pickle).
 """
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import MutableMapping
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
 
-
-# ---------------------------------------------------------------------- #
-# validation helpers (shared with the schedulers)
-# ---------------------------------------------------------------------- #
-def _scalar(value: Any) -> Any:
-    """A 0-d NumPy array or NumPy scalar as the Python scalar it holds (e.g. after numpy.savez)."""
-    if isinstance(value, (numpy.ndarray, numpy.generic)) and numpy.ndim(value) == 0:
-        return value.item()
-    return value
-
-
-def check_real(rule: str, name: str, value: Any, *, low: float = 0.0,
-               high: Optional[float] = None, high_open: bool = True,
-               hint: str = "") -> float:
-    """``float(value)`` if it is a finite real in ``[low, high)`` (or ``[low, high]``), else ``ValueError``.
-
-    ``TypeError`` for non-numbers (including bools).  The message names the
-    rule, the argument, the allowed range and the value received.
-    """
-    value = _scalar(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{rule}: {name} must be a real number; got {value!r} "
-                        f"of type {type(value).__name__}")
-    v = float(value)
-    too_high = high is not None and (v >= high if high_open else v > high)
-    if not math.isfinite(v) or v < low or too_high:
-        if high is None:
-            rng = f">= {low:g}" if low > -math.inf else ""
-        else:
-            rng = f"in [{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{rule}: {name} must be a finite number{' ' + rng if rng else ''}; "
-                         f"got {value!r}"
-                         + (f" ({hint})" if hint else ""))
-    return v
-
-
-def check_bool(rule: str, name: str, value: Any) -> bool:
-    """``bool(value)`` if ``value`` is a bool (or NumPy bool), else ``TypeError``."""
-    value = _scalar(value)
-    if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError(f"{rule}: {name} must be True or False; got {value!r}")
-    return bool(value)
-
-
-def check_int(rule: str, name: str, value: Any, *, low: int) -> int:
-    """``int(value)`` if it is an integer ``>= low``, else ``TypeError``/``ValueError``."""
-    value = _scalar(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{rule}: {name} must be an int; got {value!r} "
-                        f"of type {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{rule}: {name} must be an int >= {low}; got {value!r}")
-    return int(value)
-
-
-# ---------------------------------------------------------------------- #
-# per-parameter state, keyed by parameter identity
-# ---------------------------------------------------------------------- #
-class ParamState(MutableMapping):
-    """``optimizer.state``: a mapping parameter -> dict of state, keyed by identity.
-
-    Tensors compare elementwise, so they are not usable as ordinary dict keys;
-    this mapping uses ``id(param)`` and keeps the parameter alive.  Reading a
-    missing parameter inserts and returns an empty dict, like PyTorch's
-    ``defaultdict``.
-    """
-
-    def __init__(self) -> None:
-        self._items: Dict[int, Tuple[Any, dict]] = {}
-
-    def __getitem__(self, param: Any) -> dict:
-        if id(param) not in self._items:
-            self._items[id(param)] = (param, {})
-        return self._items[id(param)][1]
-
-    def __setitem__(self, param: Any, value: dict) -> None:
-        self._items[id(param)] = (param, value)
-
-    def get(self, param: Any, default: Any = None) -> Any:
-        """The state of ``param`` if it has an entry, else ``default`` (inserts nothing)."""
-        item = self._items.get(id(param))
-        return default if item is None else item[1]
-
-    def __delitem__(self, param: Any) -> None:
-        del self._items[id(param)]
-
-    def __contains__(self, param: Any) -> bool:
-        return id(param) in self._items
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter([p for p, _ in self._items.values()])
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"ParamState({len(self)} parameters)"
+from ._param_state import ParamState
+from ._validation import _scalar, check_int
 
 
 def _is_tensor(x: Any) -> bool:
@@ -456,4 +358,4 @@ class Optimizer:
         return "\n".join(lines)
 
 
-__all__ = ["Optimizer", "ParamState", "check_real", "check_bool", "check_int"]
+__all__ = ["Optimizer", "ParamState"]

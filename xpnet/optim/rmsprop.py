@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Tuple
 
-from .optimizer import Optimizer, check_bool, check_real
+from ._validation import check_bool, check_real
+from .optimizer import Optimizer
 
 
 def rmsprop_init(param: Any, *, momentum: float = 0.0, centered: bool = False, xp: Any) -> dict:

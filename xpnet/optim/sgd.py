@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Tuple
 
-from .optimizer import Optimizer, check_bool, check_real
+from ._validation import check_bool, check_real
+from .optimizer import Optimizer
 
 
 def sgd_update(param: Any, grad: Any, state: dict, *, lr: float, momentum: float = 0.0,
