@@ -1,0 +1,187 @@
+"""Parameter initializers with the names and formulas of ``torch.nn.init``.
+
+Every initializer overwrites ``tensor.data`` in place (the array object is
+kept, so views and optimizers holding the tensor see the new values), keeps
+the tensor's dtype and backend, records no gradient, and returns the tensor.
+Random values are drawn on the host in float64 from
+:func:`xpnet.random.default_generator` (or ``generator``), rounded to the
+tensor's dtype and moved with ``backend.asarray``: after
+``xpnet.manual_seed(s)`` the weights are bit-identical on every backend.
+
+Fans (see :func:`_calculate_fan_in_and_fan_out`) for a weight of shape
+``(out, in, *kernel)``: ``fan_in = in * prod(kernel)``,
+``fan_out = out * prod(kernel)``; a conv weight ``(K, C, R, S)`` has
+``fan_in = C*R*S``.
+
+>>> import xpnet
+>>> from xpnet.nn import init
+>>> w = xpnet.zeros(3, 4)
+>>> _ = init.uniform_(w, -0.5, 0.5)
+>>> bool((w.abs() <= 0.5).numpy().all())
+True
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy
+
+from ..random import default_generator
+
+_GAIN_ONE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+             "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended gain for ``nonlinearity`` (PyTorch's table).
+
+    ============================  =========================================
+    linear, conv*, sigmoid        1
+    tanh                          5/3
+    relu                          sqrt(2)
+    leaky_relu                    sqrt(2 / (1 + negative_slope^2)), param = negative_slope (default 0.01)
+    selu                          3/4
+    ============================  =========================================
+    """
+    if nonlinearity in _GAIN_ONE:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, bool) or not isinstance(param, (int, float)):
+            raise ValueError(f"calculate_gain('leaky_relu', param): param is the negative "
+                             f"slope and must be a number; got {param!r}")
+        else:
+            slope = float(param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; use one of "
+                     f"{', '.join(_GAIN_ONE)}, tanh, relu, leaky_relu, selu")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *receptive_field)``.
+
+    ``fan_in = in * prod(receptive_field)``, ``fan_out = out * prod(receptive_field)``.
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer than "
+                         f"2 dimensions; got shape {shape}")
+    receptive = 1
+    for n in shape[2:]:
+        receptive *= n
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out'; got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor, host: numpy.ndarray):
+    """Write host values into ``tensor.data`` in place, rounded to its dtype."""
+    be = tensor.backend
+    tensor.data[...] = be.asarray(numpy.asarray(host).astype(tensor.dtype, copy=False))
+    return tensor
+
+
+def _check_float(tensor, fn: str) -> None:
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"init.{fn} needs a floating-point tensor; got dtype {tensor.dtype}")
+
+
+def _draw(tensor, fn: str, sample, generator):
+    """Fill ``tensor`` with ``sample(rng, shape)`` drawn on the host."""
+    _check_float(tensor, fn)
+    rng = default_generator() if generator is None else generator
+    return _fill(tensor, sample(rng, tuple(tensor.shape)))
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    """Fill with samples of U(a, b)."""
+    if not a <= b:
+        raise ValueError(f"init.uniform_ needs a <= b; got a={a}, b={b}")
+    return _draw(tensor, "uniform_", lambda rng, s: rng.uniform(a, b, s), generator)
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    """Fill with samples of N(mean, std^2)."""
+    if not std >= 0:
+        raise ValueError(f"init.normal_ needs std >= 0; got std={std}")
+    return _draw(tensor, "normal_", lambda rng, s: rng.normal(mean, std, s), generator)
+
+
+def constant_(tensor, val):
+    """Fill with the value ``val`` (any dtype)."""
+    return _fill(tensor, numpy.full(tuple(tensor.shape), val))
+
+
+def zeros_(tensor):
+    """Fill with 0."""
+    return constant_(tensor, 0)
+
+
+def ones_(tensor):
+    """Fill with 1."""
+    return constant_(tensor, 1)
+
+
+def _empty(tensor, fn: str) -> bool:
+    if 0 in tuple(tensor.shape):
+        warnings.warn(f"init.{fn}: initializing a zero-element tensor is a no-op", stacklevel=3)
+        return True
+    return False
+
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return normal_(tensor, 0.0, std, generator)
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
+    fan = _calculate_correct_fan(tensor, mode)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", generator=None):
+    """He uniform: U(-bound, bound), ``bound = gain * sqrt(3 / fan)``.
+
+    ``gain = calculate_gain(nonlinearity, a)``; ``fan`` is ``fan_in`` or
+    ``fan_out`` per ``mode``.  ``Linear`` uses ``a = sqrt(5)``, which gives
+    ``bound = 1 / sqrt(fan_in)``.
+    """
+    if _empty(tensor, "kaiming_uniform_"):
+        return tensor
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", generator=None):
+    """He normal: N(0, std^2), ``std = gain / sqrt(fan)`` (see :func:`kaiming_uniform_`)."""
+    if _empty(tensor, "kaiming_normal_"):
+        return tensor
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
