@@ -85,3 +85,34 @@ ptxas info    : Used 9 registers, 372 bytes cmem[0]
 def test_bad_arch_rejected():
     with pytest.raises(ValueError, match="arch"):
         nvrtc.compile_source("", "x.cu", [], "compute_80")
+
+
+# --------------------------------------------------------------------------
+# the bench --kernels report built on these compile results
+# --------------------------------------------------------------------------
+def test_roofline_of_reference_conv2():
+    from xpnet.backend.cuda import report
+    rows = {(r["op"], r["dtype"]): r for r in report.roofline_rows(("float32", "float64"))}
+    r = rows[("conv2 fwd", "float32")]
+    flops = 2 * 64 * 64 * 14 * 14 * 32 * 3 * 3                     # 0.462 GFLOP
+    assert r["gflop"] == pytest.approx(flops / 1e9)
+    assert r["A100_us"] == pytest.approx(flops / 19.5e12 * 1e6)     # compute bound
+    assert r["A100_bound"] == "compute"
+    bn = rows[("bn1 fwd train", "float64")]                         # 24 B/elem in float64
+    assert bn["mbytes"] == pytest.approx(64 * 32 * 28 * 28 * 24 / 1e6)
+    assert bn["H100_us"] == pytest.approx(bn["mbytes"] * 1e6 / 3.35e12 * 1e6)
+
+
+def test_kernel_rows_cover_every_launch():
+    from xpnet.backend.cuda import conv2d, report
+    rows = report.kernel_rows(archs=("sm_80",), dtypes=("float32",))
+    conv2_fwd = [r for r in rows if r["op"] == "conv2 fwd"]
+    assert len(conv2_fwd) == 1
+    g = conv2d.geometry((64, 32, 14, 14), (64, 32, 3, 3), (1, 1), (1, 1), (1, 1), 1)
+    assert conv2_fwd[0]["grid"] == conv2d.launch_config("conv2d_fwd", g)[0]
+    assert [r["kernel"] for r in rows if r["op"] == "conv2 bwd filter"] == [
+        "xpnet_conv2d_bwd_filter<float>", "xpnet_conv2d_sum_splits<float>"]
+    if NVRTC_MISSING is None:
+        assert all(0 < r["occupancy"] <= 1 and r["spills"] == 0 for r in rows)
+    text = report.format_report(archs=("sm_80",))
+    assert "xpnet_bn_apply<float>" in text and "conv2 bwd filter" in text
