@@ -114,6 +114,9 @@ def forward_train(launcher, x, weight, bias, running_mean, running_var, momentum
     rv = _per_channel(launcher, running_var, "running_var", C, dt)
     momentum, eps = _real(momentum, "momentum"), _real(eps, "eps")
     m = N * S
+    if m < 2:
+        raise ValueError(f"batch norm in training needs more than 1 value per channel (the "
+                         f"running variance divides by m - 1); got x of shape {tuple(x.shape)}")
     block, chunk, chunks, fin = _plan(m, block, chunk)
     pmean, pm2 = xp.empty((C, chunks), dt), xp.empty((C, chunks), dt)
     launcher.launch("bn_stats_partial", dt, (C, chunks), (block,), 3 * block * dt.itemsize,

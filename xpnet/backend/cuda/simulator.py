@@ -108,6 +108,15 @@ def asan_loaded() -> bool:
         return False
 
 
+def asan_subprocess_env() -> dict:
+    """``os.environ`` plus what a child Python needs to load ASan builds
+    (``LD_PRELOAD`` of libasan, leak checks off, ``XPNET_CUDASIM_ASAN=1``)."""
+    libasan = subprocess.run([compiler(), "-print-file-name=libasan.so"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    return dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0",
+                XPNET_CUDASIM_ASAN="1")
+
+
 def symbol(spec: KernelSpec, dtype) -> str:
     return f"xpnet_sim__{spec.name}__{numpy.dtype(dtype).name}"
 
