@@ -1,5 +1,4 @@
 """train_test_split: sizes (vs scikit-learn's rules), alignment, determinism, stratification."""
-import math
 
 import numpy
 import pytest
