@@ -376,7 +376,10 @@ __global__ void xpnet_conv2d_fwd(const T* __restrict__ x, const T* __restrict__ 
 }
 
 // dx = conv2d_backward_data(dy, w), gather form: one thread per dx element of its
-// micro-tile, summing dy * w over the (k, r, s) of its group that reach it.
+// micro-tile, summing dy * w over the (k, r, s) of its group that reach it.  Taps
+// whose (h + ph - r*dh) / sh is not an integer load zeros, so with stride s the
+// GEMM does about sh*sw times the necessary multiply-adds (a per-residue-class
+// decomposition would avoid that; not done: stride-1 layers dominate our models).
 // Grid (ceil(N*H*W / BM), ceil(Cg / BN), groups), block NT.
 template <typename T>
 __global__ void xpnet_conv2d_bwd_data(const T* __restrict__ dy, const T* __restrict__ w,

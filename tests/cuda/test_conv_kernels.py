@@ -246,19 +246,21 @@ def test_no_bias_and_non_contiguous_inputs(sim):
 
 
 def test_matches_numpy_backend(sim):
-    try:
-        from xpnet.backend import numpy_conv
-    except ImportError as e:
-        pytest.skip(f"NumPy conv not available: {e}")
-    x, w, b, dy, conf = _data(CASES["stride_dilation"], numpy.float64)
-    numpy.testing.assert_allclose(conv2d.forward(sim, x, w, b, *conf),
-                                  numpy_conv.conv2d_forward(x, w, b, *conf), **tol(numpy.float64))
-    numpy.testing.assert_allclose(conv2d.backward_data(sim, dy, w, x.shape, *conf),
-                                  numpy_conv.conv2d_backward_data(dy, w, x.shape, *conf),
-                                  **tol(numpy.float64))
-    numpy.testing.assert_allclose(conv2d.backward_filter(sim, dy, x, w.shape, *conf),
-                                  numpy_conv.conv2d_backward_filter(dy, x, w.shape, *conf),
-                                  **tol(numpy.float64))
+    """The NumPy backend's ops (im2col + BLAS: a third, independent formulation)."""
+    from xpnet.backend import backend_unavailable_reason, get_backend
+    if backend_unavailable_reason("numpy") is not None:
+        pytest.skip(backend_unavailable_reason("numpy"))
+    nb = get_backend("numpy")
+    for name in ("stride_dilation", "groups", "split_reduction"):
+        x, w, b, dy, conf = _data(CASES[name], numpy.float64)
+        numpy.testing.assert_allclose(conv2d.forward(sim, x, w, b, *conf),
+                                      nb.conv2d_forward(x, w, b, *conf), **tol(numpy.float64))
+        numpy.testing.assert_allclose(conv2d.backward_data(sim, dy, w, x.shape, *conf),
+                                      nb.conv2d_backward_data(dy, w, x.shape, *conf),
+                                      **tol(numpy.float64))
+        numpy.testing.assert_allclose(conv2d.backward_filter(sim, dy, x, w.shape, *conf),
+                                      nb.conv2d_backward_filter(dy, x, w.shape, *conf),
+                                      **tol(numpy.float64))
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ ptxas resource report for every kernel instantiation::
 
     ptxas info    : Compiling entry function '_Z16xpnet_conv2d_fwdIfEv...' for 'sm_80'
     ptxas         .     0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
-    ptxas info    : Used 72 registers, used 1 barriers, 4160 bytes smem, 448 bytes cmem[0]
+    ptxas info    : Used 62 registers, used 1 barriers, 4160 bytes smem, 452 bytes cmem[0]
 
 which :func:`compile_file` parses into :class:`KernelResources` (registers
 per thread, spill stores/loads in bytes, static shared memory per block).
@@ -19,7 +19,7 @@ expressions), and cached for the process.
 >>> from xpnet.backend.cuda import nvrtc
 >>> res = nvrtc.compile_file("conv2d.cu", "sm_80")          # doctest: +SKIP
 >>> res.kernels["xpnet_conv2d_fwd<float>"].registers          # doctest: +SKIP
-72
+62
 
 See also: :mod:`xpnet.backend.cuda.occupancy`, :mod:`xpnet.backend.cuda.report`.
 """
