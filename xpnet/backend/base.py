@@ -72,7 +72,7 @@ class Backend(abc.ABC):
         """The dtype of array ``a`` as a NumPy dtype (the dtype names xpnet uses)."""
         for name in ("float32", "float64", "float16", "int64", "int32", "int16",
                      "int8", "uint8", "bool"):
-            if a.dtype == getattr(self.xp, name):
+            if hasattr(self.xp, name) and a.dtype == getattr(self.xp, name):
                 return numpy.dtype(name)
         raise TypeError(f"unsupported array dtype {a.dtype!r}")
 
