@@ -136,7 +136,8 @@ def test_compile_error_names_file_line_and_options(tmp_path):
 
 ASAN_SCRIPT = """
 import sys, numpy
-sys.path.insert(0, {here!r})
+sys.path[:0] = [{here!r}, {here!r} + '/..']
+sys.path.append({here!r} + '/../..')
 import test_simulator  # registers the test kernels
 from xpnet.backend.cuda.simulator import SimLauncher
 L = SimLauncher("random", 3)
