@@ -48,6 +48,8 @@ from numpy.lib.stride_tricks import as_strided
 _CHUNK_BYTES = 3 << 20
 #: use the wide-row layout when it computes at most this fraction of extra columns
 _MAX_WIDE_WASTE = 0.34
+#: scratch buffers larger than this are not kept between calls (huge single images)
+_MAX_CACHED_BYTES = 64 << 20
 
 
 _workspace = threading.local()
@@ -59,14 +61,16 @@ def _scratch(slot: str, shape, dtype, zero: bool = False):
     Reusing the same (already mapped, cache-warm) memory on every call matters:
     fresh multi-megabyte temporaries cost one page fault per 4 KiB on first
     touch, which on the reference VM was as slow as the GEMM itself.  Buffers
-    only grow; :func:`release_workspace` frees them.
+    only grow (up to ``_MAX_CACHED_BYTES``); :func:`release_workspace` frees them.
     """
     dtype = numpy.dtype(dtype)
     nbytes = int(numpy.prod(shape)) * dtype.itemsize
     buffers = _workspace.__dict__.setdefault("buffers", {})
     buf = buffers.get(slot)
     if buf is None or buf.nbytes < nbytes:
-        buf = buffers[slot] = numpy.empty(max(nbytes, 64), dtype=numpy.uint8)
+        buf = numpy.empty(max(nbytes, 64), dtype=numpy.uint8)
+        if nbytes <= _MAX_CACHED_BYTES:
+            buffers[slot] = buf
     out = buf[:nbytes].view(dtype).reshape(shape)
     if zero:
         out.fill(0)
