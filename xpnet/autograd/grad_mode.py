@@ -16,6 +16,12 @@ def is_grad_enabled() -> bool:
 class _GradMode(contextlib.ContextDecorator):
     _enable = True
 
+    def _recreate_cm(self):
+        # as a decorator, each call gets a fresh instance: one shared instance would
+        # overwrite its saved ``_prev`` on recursive (or concurrent) calls and leave
+        # grad mode switched off after the outermost call returns
+        return type(self)()
+
     def __enter__(self):
         self._prev = is_grad_enabled()
         _state.enabled = self._enable

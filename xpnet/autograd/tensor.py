@@ -119,7 +119,10 @@ class Tensor:
 
     def _accumulate_grad(self, g) -> None:
         if self.grad is None:
-            self.grad = Tensor(g if g is not self.data else g * 1, self.backend)
+            # a private, writable copy (``g * 1`` is a fresh array on every namespace):
+            # ``g`` may be a read-only broadcast view, or the very array another leaf
+            # receives (``a + b`` passes one ``g`` to both)
+            self.grad = Tensor(g * 1, self.backend)
         else:
             self.grad = Tensor(self.grad.data + g, self.backend)
 
@@ -301,7 +304,9 @@ def tensor(data: Any, dtype=None, requires_grad: bool = False, backend=None) -> 
     else:
         if not isinstance(data, (numpy.ndarray, numpy.generic)):
             host = numpy.asarray(data)
-            if host.dtype == numpy.float64:
+            if dtype is not None and host.dtype.kind in "iufb":
+                pass  # cast once, below, from the exact Python values (0.1 -> float64 stays 0.1)
+            elif host.dtype == numpy.float64:
                 host = host.astype(numpy.float32)
             elif host.dtype.kind in "iu":
                 host = host.astype(numpy.int64)

@@ -6,6 +6,8 @@ stretched it.  Python scalars act as constants and get no gradient.
 """
 from __future__ import annotations
 
+import math
+
 from ..function import as_tensors, record, unbroadcast
 
 
@@ -79,18 +81,31 @@ def div(a, b):
 
 
 def pow(a, b):
-    """``a ** b``; d/da = b * a^(b-1), d/db = a^b * log(a) (defined where a > 0)."""
+    """``a ** b``; d/da = b * a^(b-1), d/db = a^b * log(a).
+
+    Conventions (as PyTorch): d/da is 0 for a constant exponent 0 (also at
+    a = 0); d/db is taken as 0 where a <= 0 (log undefined).  Either operand
+    may be a Python scalar (``x ** 2``, ``2 ** x``).
+    """
     a, b = as_tensors(a, b)
     xp = _xp(a, b)
     ra, rb = _raw(a), _raw(b)
     y = ra ** rb
+    a_is_tensor, b_is_tensor = hasattr(a, "backend"), hasattr(b, "backend")
 
     def backward(g):
-        ga = unbroadcast(xp, g * rb * ra ** (rb - 1), _shape(a))
-        gb = None
-        if hasattr(b, "backend"):
-            safe = xp.where(ra > 0, ra, xp.ones_like(ra))
-            gb = unbroadcast(xp, g * y * xp.log(safe), _shape(b))
+        ga = gb = None
+        if a_is_tensor:
+            if not b_is_tensor and rb == 0:
+                ga = xp.zeros_like(ra)
+            else:
+                ga = unbroadcast(xp, g * rb * ra ** (rb - 1), _shape(a))
+        if b_is_tensor:
+            if a_is_tensor:
+                log_a = xp.log(xp.where(ra > 0, ra, xp.ones_like(ra)))
+            else:  # a Python scalar base: its log is a Python float
+                log_a = math.log(ra) if ra > 0 else 0.0
+            gb = unbroadcast(xp, g * y * log_a, _shape(b))
         return ga, gb
     return record(y, (a, b), backward)
 

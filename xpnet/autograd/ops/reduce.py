@@ -77,6 +77,11 @@ def _extreme(x, dim, keepdim, largest):
             mask = xp.astype(x.data == y, x.data.dtype)
             return (g * mask / xp.sum(mask),)
         return record(y, (x,), backward)
+    if x.ndim == 0:  # dim 0 / -1 of a 0-d tensor (as PyTorch): the value itself, index 0
+        normalize_dims(dim, 0)
+        from .shape import reshape
+        values, indices = _extreme(reshape(x, 1), 0, keepdim=False, largest=largest)
+        return MaxMin(reshape(values, ()), indices)
     axis, = normalize_dims(dim, x.ndim)
     arg = (xp.argmax if largest else xp.argmin)(x.data, axis=axis, keepdims=True)
     values = xp.take_along_axis(x.data, arg, axis=axis)

@@ -38,7 +38,9 @@ def permute(x, *dims):
     """Reorder axes: output axis i is input axis ``dims[i]``."""
     x, = as_tensors(x)
     dims = _shape_arg(dims)
-    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    limit = builtins.max(x.ndim, 1)
+    if builtins.any(not -limit <= d < limit for d in dims) or \
+            sorted(d % limit for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims must be a permutation of 0..{x.ndim - 1}; got {dims}")
     dims = tuple(d % x.ndim for d in dims)
     inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
@@ -102,9 +104,12 @@ def getitem(x, index):
     items = index if isinstance(index, tuple) else (index,)
     raw = tuple(i.data if isinstance(i, Tensor) else i for i in items)
     xp, backend, shape = x.backend.xp, x.backend, tuple(x.shape)
-    if len(raw) == 1 and hasattr(raw[0], "dtype") and raw[0].dtype != xp.bool:
-        y = xp.take(x.data, raw[0], axis=0)  # x[int_array]: the portable spelling
+    if len(raw) == 1 and hasattr(raw[0], "dtype"):
         raw = raw[0]
+        if raw.dtype == xp.bool:
+            y = x.data[raw]  # a boolean mask must be the sole index (Array API)
+        else:
+            y = xp.take(x.data, raw, axis=0)  # x[int_array]: the portable spelling
     else:
         if not builtins.any(i is Ellipsis for i in raw):
             raw = raw + (Ellipsis,)  # the Array API wants every axis indexed explicitly
@@ -113,7 +118,11 @@ def getitem(x, index):
     def backward(g):
         if _is_basic(raw):
             full = xp.zeros(shape, dtype=g.dtype)
-            full[raw] = g
+            if builtins.any(i is None for i in raw):  # the Array API has no None in setitem
+                key = tuple(i for i in raw if i is not None)
+                full[key] = xp.reshape(g, tuple(full[key].shape))
+            else:
+                full[raw] = g
             return (full,)
         return (backend.add_at(shape, raw, g),)
     return record(y, (x,), backward)
@@ -133,7 +142,7 @@ def cat(tensors, dim=0):
 
     def backward(g):
         lead = (slice(None),) * axis
-        return tuple(g[lead + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:]))
+        return tuple(g[lead + (slice(lo, hi), Ellipsis)] for lo, hi in zip(bounds, bounds[1:]))
     return record(y, tensors, backward)
 
 

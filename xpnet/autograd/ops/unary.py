@@ -98,10 +98,10 @@ def _pairwise(a, b, pick_a):
     y = xp.maximum(ra, rb) if pick_a == "max" else xp.minimum(ra, rb)
 
     def backward(g):
-        share_a = xp.where(ra == rb, 0.5, xp.where(y == ra, 1.0, 0.0))
-        share_a = xp.astype(share_a, g.dtype)
-        return (unbroadcast(xp, g * share_a, tuple(getattr(ra, "shape", ()))),
-                unbroadcast(xp, g * (1 - share_a), tuple(getattr(rb, "shape", ()))))
+        # a gets g where it alone was picked, g/2 on a tie; b gets the rest
+        ga = xp.where(ra == rb, g / 2, xp.where(y == ra, g, xp.zeros_like(g)))
+        return (unbroadcast(xp, ga, tuple(getattr(ra, "shape", ()))),
+                unbroadcast(xp, g - ga, tuple(getattr(rb, "shape", ()))))
     return record(y, (a, b), backward, backend=t.backend)
 
 

@@ -1,0 +1,50 @@
+"""reshape ... pad: the generic record checks plus the scatter behaviour of indexing."""
+import numpy
+import pytest
+
+import xpnet
+from op_checks import OpChecks
+
+
+class TestShapeRecords(OpChecks):
+    family = "shape"
+
+
+def test_repeated_integer_index_accumulates_gradient(backend_name):
+    # closed form: d sum(x[idx]) / dx[i] = number of times i occurs in idx
+    x = xpnet.tensor(numpy.zeros((4, 2)), requires_grad=True)
+    idx = xpnet.tensor(numpy.array([3, 0, 3, 3, -1]))
+    x[idx].sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy()[:, 0], [1.0, 0.0, 0.0, 4.0])
+
+
+def test_boolean_mask_gradient_is_the_mask(backend_name):
+    mask = numpy.array([[True, False, True], [False, False, True]])
+    x = xpnet.tensor(numpy.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x[xpnet.tensor(mask)]
+    numpy.testing.assert_array_equal(y.numpy(), [0.0, 2.0, 5.0])
+    y.sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), mask.astype(float))
+
+
+def test_views_do_not_alias_gradients_of_their_base(backend_name):
+    # reshape/transpose backward return views of g; each leaf must still own its .grad
+    x = xpnet.tensor(numpy.ones((2, 3)), requires_grad=True)
+    y = xpnet.tensor(numpy.ones((3, 2)), requires_grad=True)
+    (x.transpose(0, 1) + y).sum().backward()
+    before = y.grad.numpy()
+    x.grad.data[...] = 7.0  # in-place on one leaf's grad (as optimizers may do)
+    numpy.testing.assert_array_equal(y.grad.numpy(), before)
+
+
+def test_pad_crop_round_trip(backend_name):
+    x = xpnet.tensor(numpy.arange(12.0).reshape(3, 4))
+    back = xpnet.pad(xpnet.pad(x, (2, 1, 1, 0)), (-2, -1, -1, 0))
+    numpy.testing.assert_array_equal(back.numpy(), x.numpy())
+
+
+def test_reshape_accepts_a_tuple_or_ints(backend_name):
+    x = xpnet.zeros(2, 6)
+    assert x.reshape((3, 4)).shape == x.reshape(3, 4).shape == (3, 4)
+    assert x.view(-1).shape == (12,)
+    assert x.T.shape == (6, 2)
