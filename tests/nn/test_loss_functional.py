@@ -19,6 +19,16 @@ import xpnet
 import xpnet.nn.functional as F
 from tolerances import GRADCHECK, assert_close, tol
 
+@pytest.fixture
+def torch_one_thread():
+    """torch, skipped if missing, on one thread: its thread pool spins on tiny ops on a busy CPU."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)
+
+
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [np.float32, np.float64]
 
@@ -276,8 +286,8 @@ def test_gradcheck(backend_name, case, reduction):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case, reduction):
-    torch = pytest.importorskip("torch")
+def test_against_torch(case, reduction, torch_one_thread):
+    torch = torch_one_thread
     tf = getattr(torch.nn.functional, case.fn.__name__)
     for seed in (1, 2):
         (x, t, consts), (X, T, kw) = inputs(case, np.float64, requires_grad=True, seed=seed)
