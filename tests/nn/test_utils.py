@@ -25,10 +25,14 @@ def _ref_norm(grads, p):
     flat = numpy.concatenate([g.ravel() for g in grads])
     if p == math.inf:
         return numpy.abs(flat).max()
+    if p == -math.inf:
+        return numpy.abs(flat).min()
+    if p == 0:
+        return float((flat != 0).sum())
     return (numpy.abs(flat) ** p).sum() ** (1 / p)
 
 
-@pytest.mark.parametrize("norm_type", [2.0, 1, 3.0, math.inf, "inf"])
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.0, 0.5, 0, math.inf, -math.inf, "inf"])
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])
 def test_clip_grad_norm(backend_name, norm_type, max_norm):
     params = _params_with_grads(GRADS)

@@ -37,7 +37,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     ``total_norm = || (||g_1||_p, ..., ||g_n||_p) ||_p`` (the p-norm of all
-    gradients concatenated; ``p = inf`` gives the largest ``|g|``), then every
+    gradients concatenated; ``p = inf`` gives the largest ``|g|``, ``p = 0``
+    the number of nonzero entries), then every
     gradient is multiplied by ``min(1, max_norm / (total_norm + 1e-6))``
     (PyTorch's formula, so a norm just below ``max_norm`` is left alone).
 
@@ -58,8 +59,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     xp = be.xp
     dtype = max((g.dtype for g in grads), key=lambda d: d.itemsize)
     xdtype = be.xp_dtype(dtype)
-    norms = [xp.astype(xp.linalg.vector_norm(g.data, ord=p), xdtype) for g in grads]
-    total = xp.linalg.vector_norm(xp.stack(norms), ord=p)
+    norms = [xp.astype(_vector_norm(xp, g.data, p), xdtype) for g in grads]
+    # the p-norm of the per-tensor p-norms is the p-norm of everything concatenated, except
+    # for the count p = 0, where the counts add (PyTorch returns the 0-"norm" of the counts)
+    total = xp.sum(xp.stack(norms)) if p == 0 else _vector_norm(xp, xp.stack(norms), p)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is non-finite ({float(total)}), so it cannot be clipped; "
@@ -68,6 +71,25 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     for g in grads:
         g.data = g.data * xp.astype(coef, g.data.dtype)
     return Tensor(total, be)
+
+
+def _vector_norm(xp, a, p: float):
+    """The p-norm of all elements of ``a`` as a 0-d array.
+
+    Written with elementwise functions and reductions because the Array API's
+    optional ``linalg`` extension is missing from CuPy 14 (no ``vector_norm``).
+    """
+    if p == math.inf:
+        return xp.max(xp.abs(a))
+    if p == -math.inf:
+        return xp.min(xp.abs(a))
+    if p == 0:
+        return xp.sum(xp.astype(a != 0, a.dtype))
+    if p == 1:
+        return xp.sum(xp.abs(a))
+    if p == 2:
+        return xp.sqrt(xp.sum(a * a))
+    return xp.sum(xp.abs(a) ** p) ** (1.0 / p)
 
 
 def _zero_norm() -> Tensor:
