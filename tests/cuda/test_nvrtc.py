@@ -23,8 +23,12 @@ CASES = [(f, arch, expr) for f in nvrtc.kernel_files() for arch in nvrtc.ARCHS
 @pytest.mark.parametrize("filename, arch, expr", CASES,
                          ids=[f"{f}-{a}-{e}" for f, a, e in CASES])
 def test_kernel_compiles_without_spills(filename, arch, expr):
-    res = nvrtc.compile_file(filename, arch).kernels[expr]
+    compiled = nvrtc.compile_file(filename, arch)
+    res = compiled.kernels[expr]
     assert res.arch == arch
+    # the ptxas log agrees with what the cubin itself records
+    elf = nvrtc.cubin_resources(compiled.cubin)[res.mangled]
+    assert (elf["registers"], elf["shared_static"]) == (res.registers, res.shared_static)
     assert 0 < res.registers <= 255
     assert (res.spill_stores, res.spill_loads, res.stack_frame) == (0, 0, 0), res
     assert res.shared_static <= 48 * 1024

@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import os
 import re
+import struct
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -182,11 +183,14 @@ def compile_source(source: str, filename: str, name_expressions: Sequence[str], 
     finally:
         lib.nvrtcDestroyProgram(ctypes.byref(prog))
     usage = parse_ptxas_log(log)
+    from_cubin = cubin_resources(cubin) if set(lowered.values()) - set(usage) else {}
     kernels = {}
     for expr, mangled in lowered.items():
-        if mangled not in usage:
-            raise RuntimeError(f"ptxas report has no entry for {expr} ({mangled}) in {filename} "
-                               f"for {arch}; log:\n{log}")
+        if mangled not in usage:   # an NVRTC that ignores -v: registers/smem from the cubin
+            if mangled not in from_cubin:
+                raise RuntimeError(f"neither the ptxas report nor the cubin describe {expr} "
+                                   f"({mangled}) in {filename} for {arch}; log:\n{log}")
+            usage[mangled] = dict(from_cubin[mangled], spill_stores=0, spill_loads=0, stack_frame=0)
         kernels[expr] = KernelResources(name=expr, mangled=mangled, arch=arch, **usage[mangled])
     return CompiledFile(filename, arch, opts, cubin, log, kernels)
 
@@ -218,6 +222,54 @@ def parse_ptxas_log(log: str) -> Dict[str, dict]:
             current["registers"] = int(m.group(1))
             s = _SMEM.search(line)
             current["shared_static"] = int(s.group(1)) if s else 0
+    return out
+
+
+_EIATTR_REGCOUNT = 0x2F   # .nv.info attribute: (symbol index u32, registers u32)
+_EIFMT_SVAL = 0x04        # attribute format with a u16 size and a payload
+
+
+def cubin_resources(cubin: bytes) -> Dict[str, dict]:
+    """Registers and static shared memory per kernel, read from the cubin (ELF64) itself.
+
+    The ``.nv.info`` section is a list of attributes ``(format u8, id u8,
+    size u16, payload)``; ``EIATTR_REGCOUNT`` (0x2f) holds a ``.symtab``
+    symbol index and that kernel's register count.  Static shared memory is
+    the size of section ``.nv.shared.<mangled>`` (absent if none), less the
+    reserved window sm_90 cubins put in it.  This does
+    not depend on the ptxas log; spills are not recorded here.
+    """
+    if cubin[:4] != b"\x7fELF" or cubin[4] != 2:
+        raise ValueError("not an ELF64 cubin")
+    shoff, = struct.unpack_from("<Q", cubin, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", cubin, 0x3A)
+    # section header: name type flags addr offset size link info addralign entsize
+    secs = [struct.unpack_from("<IIQQQQIIQQ", cubin, shoff + i * shentsize) for i in range(shnum)]
+
+    def cstr(at: int) -> str:
+        return cubin[at:cubin.index(b"\0", at)].decode()
+
+    by_name = {cstr(secs[shstrndx][4] + sec[0]): sec for sec in secs}
+    symtab = by_name[".symtab"]
+    strtab_off = secs[symtab[6]][4]
+    symbols = [cstr(strtab_off + struct.unpack_from("<I", cubin, symtab[4] + i * 24)[0])
+               for i in range(symtab[5] // 24)]
+    out: Dict[str, dict] = {}
+    info = by_name.get(".nv.info")
+    pos, stop = (info[4], info[4] + info[5]) if info else (0, 0)
+    while pos < stop:
+        fmt, attr = cubin[pos], cubin[pos + 1]
+        size = struct.unpack_from("<H", cubin, pos + 2)[0] if fmt == _EIFMT_SVAL else 0
+        if attr == _EIATTR_REGCOUNT and fmt == _EIFMT_SVAL:
+            sym, regs = struct.unpack_from("<II", cubin, pos + 4)
+            out[symbols[sym]] = dict(registers=regs, shared_static=0)
+        pos += 4 + size
+    # sm_90 cubins place the driver's 1 KB reserved window (.nv.shared.reserved.0) at the
+    # start of every kernel's shared section; ptxas's "smem" excludes it, and so do we
+    reserved = 1024 if any(n.startswith(".nv.shared.reserved.") for n in by_name) else 0
+    for name, sec in by_name.items():
+        if name.startswith(".nv.shared.") and name[11:] in out:
+            out[name[11:]]["shared_static"] = max(0, sec[5] - reserved)
     return out
 
 
