@@ -73,6 +73,7 @@ def check_p(fn, p):
 
 
 def check_ignore_index(fn, ignore_index):
+    """Raise unless ``ignore_index`` is an int (any value; negative ones never match a class)."""
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"{fn}: ignore_index must be an int; got {ignore_index!r}")
 
@@ -353,11 +354,10 @@ def _index_loss(logp, target, w, ignore_index, reduction, smoothing):
     z, t = logp.data, target.data
     C, nd = z.shape[1], z.ndim
     valid = t != ignore_index
-    safe = xp.where(valid, t, xp.zeros_like(t))
+    safe = xp.where(valid, t, 0)
     index = xp.expand_dims(safe, axis=1)                  # (N, 1, d1, ...)
     picked = xp.squeeze(xp.take_along_axis(z, index, axis=1), axis=1)
-    zero = xp.zeros_like(picked)
-    picked = xp.where(valid, picked, zero)                # ignored rows may hold -inf
+    picked = xp.where(valid, picked, 0.0)                 # ignored rows may hold -inf
     mask = xp.astype(valid, z.dtype)
     coef = mask if w is None else mask * xp.reshape(
         xp.take(w, xp.reshape(safe, (-1,))), safe.shape)  # w[y_i], 0 where ignored
@@ -365,14 +365,14 @@ def _index_loss(logp, target, w, ignore_index, reduction, smoothing):
     wc = None if w is None else _along_classes(xp, w, nd)
     if smoothing > 0:
         spread = -xp.sum(z if wc is None else z * wc, axis=1)
-        loss = (1 - smoothing) * loss + xp.where(valid, (smoothing / C) * spread, zero)
+        loss = (1 - smoothing) * loss + xp.where(valid, (smoothing / C) * spread, 0.0)
     denom = xp.sum(coef)
 
     def backward(g):
         r = _upstream(g, reduction, denom)
         hit = xp.reshape(xp.arange(C), (1, C) + (1,) * (nd - 2)) == index    # one-hot
         on_target = xp.expand_dims((smoothing - 1) * r * coef, axis=1)
-        grad = xp.where(hit, on_target, xp.zeros_like(z))
+        grad = xp.where(hit, on_target, 0.0)
         if smoothing > 0:
             spread_r = xp.expand_dims((smoothing / C) * r * mask, axis=1)
             grad = grad - (spread_r if wc is None else spread_r * wc)
@@ -499,13 +499,12 @@ def _hinge(x, target, w, p, margin, reduction):
     h = margin - xp.take_along_axis(z, index, axis=1) + z  # (N, C)
     hit = xp.reshape(xp.arange(C), (1, C)) == index
     active = (h > 0) & ~hit
-    zero = xp.zeros_like(z)
     scale = (1.0 / C) if w is None else xp.take(w, t) / C   # w[y_i] / C, (N,) or scalar
-    loss = xp.sum(xp.where(active, h if p == 1 else h * h, zero), axis=1) * scale
+    loss = xp.sum(xp.where(active, h if p == 1 else h * h, 0.0), axis=1) * scale
 
     def backward(g):
         r = _upstream(g, reduction, N) * scale                # (N,) or 0-d
         r = xp.expand_dims(r, axis=1) if r.ndim == 1 else r
-        d = xp.where(active, xp.ones_like(z) if p == 1 else 2 * h, zero) * r
-        return (d - xp.where(hit, xp.sum(d, axis=1, keepdims=True), zero),)
+        d = xp.where(active, r if p == 1 else 2 * h * r, 0.0)
+        return (d - xp.where(hit, xp.sum(d, axis=1, keepdims=True), 0.0),)
     return record(_reduce(xp, loss, reduction, N), (x,), backward)
