@@ -22,35 +22,14 @@ Module into ``_modules``, and tensors passed to :meth:`Module.register_buffer`
 """
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from collections import OrderedDict
+from typing import Callable, Iterator, Optional, Tuple
 
 import numpy
 
-from ..autograd.tensor import Tensor, tensor as _as_tensor
-from ..backend import Backend, backend_names, get_backend
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as trainable (``requires_grad=True`` by default).
-
-    ``Parameter(t)`` shares ``t``'s array (as PyTorch); ``data`` may also be
-    host data (NumPy array, list), which is copied to the current backend.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            data = _as_tensor(numpy.zeros((0,), dtype=numpy.float32))
-        elif not isinstance(data, Tensor):
-            data = _as_tensor(data)
-        super().__init__(data.data, data.backend, requires_grad=requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
+from ..autograd.tensor import Tensor
+from ._state import IncompatibleKeys, check_value, copy_into, move, parse_to_args
+from .parameter import Parameter
 
 
 class Module:
@@ -294,13 +273,13 @@ class Module:
         ``data``, ``backend`` and ``grad`` change), so an optimizer built
         before still updates them.  Returns self.
         """
-        dest, cast = _parse_to_args(target, dtype)
+        dest, cast = parse_to_args(target, dtype)
         tensors = [t for _, t in self._named_members("_parameters", "", True)]
         tensors += [t for _, t in self._named_members("_buffers", "", True)]
         for t in tensors:
-            _move(t, dest, cast)
+            move(t, dest, cast)
             if t.grad is not None:
-                _move(t.grad, dest, cast)
+                move(t.grad, dest, cast)
         return self
 
     def float(self) -> "Module":
@@ -358,7 +337,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            problem = _check_value(key, value, target)
+            problem = check_value(key, value, target)
             if problem:
                 problems.append(problem)
             else:
@@ -367,7 +346,7 @@ class Module:
             raise ValueError(f"load_state_dict for {type(self).__name__}: "
                              + "; ".join(problems) + "; nothing was loaded")
         for target, value in staged:
-            _copy_into(target, value)
+            copy_into(target, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ #
@@ -386,69 +365,6 @@ class Module:
         if not self._modules:
             return head + "\n  ".join(lines) + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _parse_to_args(target, dtype) -> Tuple[Optional[Backend], Optional[numpy.dtype]]:
-    """Resolve ``Module.to``'s arguments before anything is moved."""
-    dest = None
-    if isinstance(target, Backend) or (isinstance(target, str) and target in backend_names()):
-        dest = get_backend(target)  # RuntimeError here if the backend cannot run
-    elif target is not None:
-        if dtype is not None:
-            raise TypeError(f"Module.to(target, dtype): target must be a backend name when "
-                            f"dtype is given; got {target!r}")
-        dtype = target
-    if dtype is not None:
-        try:
-            dtype = numpy.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"Module.to() takes a backend name ({', '.join(backend_names())}) "
-                            f"or a floating dtype; got {dtype!r}") from None
-        if dtype.kind != "f":
-            raise TypeError(f"Module.to(dtype) accepts floating dtypes only; got {dtype}")
-    return dest, dtype
-
-
-def _move(t: Tensor, dest: Optional[Backend], cast: Optional[numpy.dtype]) -> None:
-    """Re-home ``t``'s array in place: same Tensor object, new backend and/or dtype."""
-    new_dtype = cast if cast is not None and t.dtype.kind == "f" else None
-    if dest is not None and dest is not t.backend:
-        t.data = dest.asarray(t.numpy(), dtype=new_dtype)
-        t.backend = dest
-    elif new_dtype is not None and new_dtype != t.dtype:
-        t.data = t.backend.xp.astype(t.data, t.backend.xp_dtype(new_dtype))
-
-
-def _host_dtype_and_shape(value):
-    if isinstance(value, Tensor):
-        return value.dtype, value.shape
-    if isinstance(value, (numpy.ndarray, numpy.generic)):
-        return value.dtype, tuple(value.shape)
-    return None, None
-
-
-def _check_value(key: str, value, target: Tensor) -> Optional[str]:
-    """Why ``value`` cannot be loaded into ``target``, or None if it can."""
-    dtype, shape = _host_dtype_and_shape(value)
-    if dtype is None:
-        return (f"{key!r} must be a Tensor or a NumPy array; got {type(value).__name__}")
-    if shape != target.shape:
-        return (f"size mismatch for {key!r}: expected shape {target.shape}, "
-                f"got shape {shape}")
-    if not numpy.can_cast(dtype, target.dtype, casting="same_kind"):
-        return (f"dtype mismatch for {key!r}: cannot cast {dtype} to the module's "
-                f"{target.dtype}")
-    return None
-
-
-def _copy_into(target: Tensor, value) -> None:
-    """Write ``value`` into ``target.data`` in place (as ``torch.Tensor.copy_``)."""
-    be = target.backend
-    if isinstance(value, Tensor):
-        src = value.data if value.backend is be else value.numpy()
-    else:
-        src = numpy.asarray(value)
-    target.data[...] = be.asarray(src, dtype=target.dtype)
 
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]

@@ -1,0 +1,29 @@
+"""``Parameter``: a Tensor that a Module registers as trainable (as ``torch.nn.Parameter``)."""
+from __future__ import annotations
+
+import numpy
+
+from ..autograd.tensor import Tensor, tensor as _as_tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable (``requires_grad=True`` by default).
+
+    ``Parameter(t)`` shares ``t``'s array (as PyTorch); ``data`` may also be
+    host data (NumPy array, list), which is copied to the current backend.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            data = _as_tensor(numpy.zeros((0,), dtype=numpy.float32))
+        elif not isinstance(data, Tensor):
+            data = _as_tensor(data)
+        super().__init__(data.data, data.backend, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+__all__ = ["Parameter"]
