@@ -194,3 +194,12 @@ def test_mixing_backends_raises_type_error_naming_both():
 def test_tensor_rejects_foreign_raw_arrays():
     with pytest.raises(TypeError, match="array_api_strict"):
         xpnet.Tensor(numpy.zeros(2), xpnet.get_backend("array_api_strict"))
+
+
+def test_numpy_scalars_are_weak_like_python_scalars(backend_name):
+    # as PyTorch: x / numpy.sqrt(n) must not silently turn float32 activations into float64
+    x = xpnet.tensor(numpy.array([1.0, 4.0], numpy.float32), requires_grad=True)
+    for y in (x * numpy.float64(2.0), numpy.float64(2.0) * x, x / numpy.sqrt(4), x + numpy.int64(1)):
+        assert y.dtype == numpy.float32
+    (x ** numpy.float64(2.0)).sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), [2.0, 8.0])

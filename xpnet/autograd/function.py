@@ -26,10 +26,17 @@ def as_tensors(*values):
     """Wrap ``values`` as Tensors on one backend; raise ``TypeError`` on a mixture.
 
     Tensors keep their backend; Python scalars stay Python scalars (weakly
-    typed, as in NumPy 2 and the Array API); arrays of the backend and host
-    data become constant tensors on the backend of the tensor arguments.
+    typed, as in NumPy 2 and the Array API), and so do NumPy scalars, as in
+    PyTorch (``x_float32 / numpy.sqrt(n)`` stays float32); arrays of the
+    backend and host data become constant tensors on the backend of the
+    tensor arguments.
     """
+    import numpy
+
     from .tensor import Tensor
+
+    values = tuple(v.item() if isinstance(v, numpy.generic) and v.dtype.kind in "biuf" else v
+                   for v in values)
 
     backend = None
     for v in values:
