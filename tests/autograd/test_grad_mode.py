@@ -41,6 +41,17 @@ def test_no_grad_decorator_keeps_metadata_and_restores():
     assert xpnet.is_grad_enabled()
 
 
+def test_bare_no_grad_decorator():
+    @xpnet.no_grad
+    def f(t):
+        return t * 2.0
+
+    assert not f(_leaf()).requires_grad and f.__name__ == "f"
+    assert xpnet.is_grad_enabled()
+    with pytest.raises(TypeError, match="no_grad"):
+        xpnet.no_grad(3)
+
+
 def test_no_grad_decorator_is_reentrant():
     # one decorator instance, entered recursively: grad must be on again afterwards
     @xpnet.no_grad()

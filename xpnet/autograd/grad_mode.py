@@ -16,6 +16,16 @@ def is_grad_enabled() -> bool:
 class _GradMode(contextlib.ContextDecorator):
     _enable = True
 
+    def __new__(cls, func=None):
+        # ``@no_grad`` without parentheses decorates too (as PyTorch 2)
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (or a function to decorate); "
+                            f"got {func!r}")
+        return self(func)
+
     def _recreate_cm(self):
         # as a decorator, each call gets a fresh instance: one shared instance would
         # overwrite its saved ``_prev`` on recursive (or concurrent) calls and leave
