@@ -48,3 +48,25 @@ def test_reshape_accepts_a_tuple_or_ints(backend_name):
     assert x.reshape((3, 4)).shape == x.reshape(3, 4).shape == (3, 4)
     assert x.view(-1).shape == (12,)
     assert x.T.shape == (6, 2)
+
+
+def test_strided_layout_is_really_non_contiguous():
+    # guards the generic checks: "strided" inputs must not be silently contiguous
+    from op_records import strided_array
+    be = xpnet.get_backend("numpy")
+    for host in (numpy.arange(12.0).reshape(3, 4), numpy.arange(5.0)):
+        a = strided_array(be, host)
+        assert not a.flags.c_contiguous
+        numpy.testing.assert_array_equal(a, host)
+
+
+def test_every_differentiable_op_has_a_record():
+    from op_records import RECORDS
+    required = {"add", "sub", "mul", "div", "pow", "neg", "matmul", "sum", "mean", "max", "min",
+                "reshape", "transpose", "permute", "flatten", "unsqueeze", "squeeze", "getitem",
+                "cat", "stack", "pad", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "clip",
+                "where", "maximum", "minimum", "astype_float32", "astype_float64"}
+    names = {r.name for r in RECORDS}
+    assert required <= names, sorted(required - names)
+    for r in RECORDS:
+        assert any(s.gradcheck for s in r.samples), f"{r.name} has no gradchecked sample"
