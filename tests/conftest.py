@@ -5,27 +5,16 @@ cannot run here (``cupy`` without a GPU) is collected and skipped with the
 reason, unless ``XPNET_REQUIRE_GPU=1`` is set, which turns that skip into a
 failure (for users running the suite on a GPU machine).
 """
-import os
-
 import pytest
 
 import xpnet
-from xpnet.backend import backend_names, backend_unavailable_reason
+from backends import require_backend
+from xpnet.backend import backend_names
 
 ALL_BACKENDS = [n for n in backend_names()]
 # the backends on which the generic (Array API) code runs; cudasim is exercised
 # through its kernels in tests/cuda, where it is slow enough to need care
 GENERIC_BACKENDS = ["numpy", "array_api_strict", "cupy"]
-
-
-def require_backend(name):
-    """Skip (or fail, with XPNET_REQUIRE_GPU=1 for GPU backends) if ``name`` can't run here."""
-    reason = backend_unavailable_reason(name)
-    if reason is None:
-        return
-    if name == "cupy" and os.environ.get("XPNET_REQUIRE_GPU") == "1":
-        pytest.fail(f"XPNET_REQUIRE_GPU=1 but backend 'cupy' is unavailable: {reason}")
-    pytest.skip(f"backend {name!r} unavailable: {reason}")
 
 
 @pytest.fixture(params=GENERIC_BACKENDS)
@@ -37,6 +26,9 @@ def backend_name(request):
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed_and_grad_mode():
+    """Every test starts seeded and with gradients on, and must leave them on."""
     xpnet.manual_seed(0)
+    assert xpnet.is_grad_enabled()
     yield
+    assert xpnet.is_grad_enabled(), "the test left gradient recording switched off"

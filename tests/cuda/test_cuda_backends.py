@@ -9,7 +9,7 @@ import inspect
 import numpy
 import pytest
 
-from conftest import require_backend
+from backends import require_backend
 from tolerances import tol
 from xpnet.backend import backend_class, get_backend
 from xpnet.backend.base import Backend

@@ -278,3 +278,14 @@ def test_parameter_construction(backend_name):
     q = nn.Parameter(numpy.zeros(3), requires_grad=False)
     assert q.dtype == numpy.float64 and not q.requires_grad and q.backend.name == backend_name
     assert (p * 2).__class__ is xpnet.Tensor  # results of ops are plain tensors
+
+
+def test_deepcopy_and_pickle_keep_the_registered_backend():
+    # tensors compare backends by identity: a copied model must still run
+    import copy
+    import pickle
+    model = nn.Linear(3, 2)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone.weight.backend is model.weight.backend
+        out = clone(xpnet.randn(4, 3))
+        assert out.shape == (4, 2)

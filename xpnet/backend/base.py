@@ -179,3 +179,9 @@ class Backend(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<xpnet backend {self.name!r}>"
+
+    def __reduce__(self):
+        # copy.deepcopy and pickle of a model must keep pointing at the one
+        # registered instance: tensors compare backends by identity
+        from . import get_backend
+        return (get_backend, (self.name,))

@@ -84,7 +84,8 @@ def predict(model, x: Tensor, batch_size: int = 256) -> Tensor:
     was_training = model.training
     model.eval()
     with no_grad():
-        parts = [model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+        n = x.shape[0]
+        parts = [model(x[i:min(i + batch_size, n)]) for i in range(0, n, batch_size)]
     model.train(was_training)
     return cat(parts, dim=0)
 
