@@ -46,7 +46,8 @@ def relu(input):
     x = _floating(input, "relu")
     xp = x.backend.xp
     y = xp.maximum(x.data, 0.0)  # propagates NaN, unlike where(x > 0, x, 0)
-    return record(y, (x,), lambda g: (xp.where(x.data > 0, g, 0.0),))
+    # g * mask, not where(mask, g, 0): NumPy's select is ~10x slower on random masks
+    return record(y, (x,), lambda g: (g * xp.astype(x.data > 0, g.dtype),))
 
 
 def leaky_relu(input, negative_slope: float = 0.01):
