@@ -67,6 +67,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, layer="max_pool2d"):
     xp = input.backend.xp
     x = _padded(xp, input.data, padding, -float("inf"))
     slices = _window_slices(kernel, stride, out)
+    overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
     best = None
     for _, hs, ws in slices:
         best = x[:, :, hs, ws] if best is None else xp.maximum(best, x[:, :, hs, ws])
@@ -81,7 +82,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, layer="max_pool2d"):
         for _, hs, ws in slices:
             first = (x[:, :, hs, ws] == best) & ~taken
             taken = taken | first
-            gx[:, :, hs, ws] = gx[:, :, hs, ws] + g * xp.astype(first, g.dtype)
+            share = g * xp.astype(first, g.dtype)
+            # windows that do not overlap write disjoint slices: no read-add needed
+            gx[:, :, hs, ws] = gx[:, :, hs, ws] + share if overlapping else share
         return (_unpadded(gx, padding),)
     return record(best, (input,), backward)
 
