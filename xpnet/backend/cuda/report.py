@@ -33,12 +33,11 @@ import numpy
 from . import batchnorm, conv2d, nvrtc
 from .launch import Launcher, kernel_spec
 from .occupancy import occupancy
+from .peaks import known_gpu_peaks
 
 #: name -> (FP32 FLOP/s, FP64 FLOP/s, bytes/s)
-GPUS: Dict[str, tuple] = {
-    "A100": (19.5e12, 9.7e12, 2.04e12),
-    "H100": (66.9e12, 33.5e12, 3.35e12),
-}
+GPUS: Dict[str, tuple] = {"A100": known_gpu_peaks("A100 80GB SXM"),
+                          "H100": known_gpu_peaks("H100 SXM")}
 DEFAULT_ARCHS = ("sm_80", "sm_90")   # A100, H100
 
 
@@ -187,8 +186,8 @@ def format_report(archs: Sequence[str] = DEFAULT_ARCHS, dtypes: Sequence[str] = 
     krows = kernel_rows(archs, dtypes)
     for r in krows:
         r["occupancy"] = None if r["occupancy"] is None else f"{100 * r['occupancy']:.0f}%"
-    kernels = format_table(krows, ["op", "kernel", "arch", "grid", "threads", "registers", "spills",
-                                   "smem", "occupancy", "limiter"],
+    kernels = format_table(krows, ["op", "kernel", "dtype", "arch", "grid", "threads", "registers",
+                                   "spills", "smem", "occupancy", "limiter"],
                            {"threads": "block", "smem": "smem B"})
     roof = format_table(roofline_rows(dtypes), ["op", "dtype", "shape", "gflop", "mbytes",
                                                 "A100_us", "A100_bound", "H100_us", "H100_bound"],
