@@ -57,16 +57,6 @@ def test_python_dash_m_entry_point():
     assert out.returncode == 0 and "train" in out.stdout and "bench" in out.stdout
 
 
-def test_selftest_on_cudasim_passes(capsys):
-    from xpnet.backend import backend_unavailable_reason
-    reason = backend_unavailable_reason("cudasim")
-    if reason:
-        pytest.skip(reason)
-    assert main(["selftest", "--backend", "cudasim"]) == 0
-    out = capsys.readouterr().out
-    assert " 0 failed" in out and "conv2d_backward_filter" in out and "batch_norm_backward" in out
-
-
 def test_bench_runs_one_case_with_and_without_torch(capsys):
     assert main(["bench", "--filter", "batch_norm fwd 64x64", "--repeat", "1", "--warmup", "0",
                  "--no-torch"]) == 0
