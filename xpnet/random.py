@@ -2,11 +2,24 @@
 
 Random numbers are drawn on the host with one ``numpy.random.Generator`` and
 then moved to the backend, so ``xpnet.manual_seed(s)`` gives bit-identical
-initial weights (and dropout masks) on every backend.
+initial weights (and dropout masks) on every backend.  The draws below return
+host NumPy arrays already rounded to the requested dtype; the caller moves
+them with ``backend.asarray`` (layer code never touches NumPy itself).
+
+>>> import xpnet
+>>> from xpnet import random
+>>> _ = xpnet.manual_seed(0)
+>>> w = random.uniform(-1.0, 1.0, (2, 3), "float32")
+>>> w.dtype, bool((abs(w) <= 1).all())
+(dtype('float32'), True)
 """
 from __future__ import annotations
 
+from typing import Any, Optional, Sequence
+
 import numpy
+
+from .host import check_int
 
 _generator = numpy.random.default_rng()
 
@@ -25,4 +38,41 @@ def default_generator() -> numpy.random.Generator:
     return _generator
 
 
-__all__ = ["manual_seed", "default_generator"]
+def make_rng(seed: Any, name: str = "seed") -> numpy.random.Generator:
+    """A fresh host generator: from ``seed`` (a non-negative int), or, if ``seed``
+    is None, seeded by one draw from :func:`default_generator` (so
+    :func:`manual_seed` makes it reproducible)."""
+    if seed is None:
+        return numpy.random.default_rng(int(_generator.integers(0, 2**63)))
+    return numpy.random.default_rng(check_int(seed, name, 0))
+
+
+def _rng(generator: Optional[numpy.random.Generator]) -> numpy.random.Generator:
+    return _generator if generator is None else generator
+
+
+def uniform(low: float, high: float, shape: Sequence[int], dtype: Any,
+            generator: Optional[numpy.random.Generator] = None) -> numpy.ndarray:
+    """Samples of U(low, high) of ``shape``, drawn in float64 and rounded to ``dtype``."""
+    return _rng(generator).uniform(low, high, tuple(shape)).astype(dtype, copy=False)
+
+
+def normal(mean: float, std: float, shape: Sequence[int], dtype: Any,
+           generator: Optional[numpy.random.Generator] = None) -> numpy.ndarray:
+    """Samples of N(mean, std^2) of ``shape``, drawn in float64 and rounded to ``dtype``."""
+    return _rng(generator).normal(mean, std, tuple(shape)).astype(dtype, copy=False)
+
+
+def dropout_mask(shape: Sequence[int], p: float, dtype: Any,
+                 generator: Optional[numpy.random.Generator] = None) -> numpy.ndarray:
+    """The inverted-dropout multiplier: ``1 / (1 - p)`` with probability ``1 - p``, else 0.
+
+    One uniform draw per element, kept where ``u >= p``; ``p = 1`` gives all
+    zeros (as PyTorch).
+    """
+    keep = _rng(generator).random(tuple(shape)) >= p  # P(keep) = 1 - p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return numpy.where(keep, scale, 0.0).astype(dtype)
+
+
+__all__ = ["manual_seed", "default_generator", "make_rng", "uniform", "normal", "dropout_mask"]

@@ -15,7 +15,7 @@ from .adagrad import Adagrad, adagrad_init, adagrad_update
 from .adam import Adam, AdamW, adam_init, adam_update
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop_init, rmsprop_update
-from .serialization import flatten_state_dict, unflatten_state_dict
+from ..serialization import flatten_state_dict, unflatten_state_dict
 from .sgd import SGD, sgd_update
 
 __all__ = [
