@@ -20,6 +20,7 @@ from typing import Any, Optional
 import numpy
 
 from ..backend import Backend, get_backend
+from ..dtypes import as_dtype
 from . import function
 from .ops import arith, reduce, shape, unary
 
@@ -292,11 +293,7 @@ def tensor(data: Any, dtype=None, requires_grad: bool = False, backend=None) -> 
     """
     be = get_backend(backend)
     if dtype is not None:
-        try:
-            dtype = numpy.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"tensor(dtype=...) needs a dtype such as xpnet.float32; "
-                            f"got {dtype!r}") from None
+        dtype = as_dtype(dtype, "tensor(dtype=...)")
     if isinstance(data, Tensor):
         data = data.numpy() if data.backend is not be else data.data
     if be.is_array(data):

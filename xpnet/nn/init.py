@@ -25,9 +25,7 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy
-
-from ..random import default_generator
+from .. import random
 
 _GAIN_ONE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
              "conv_transpose3d", "sigmoid")
@@ -87,10 +85,10 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor, host: numpy.ndarray):
-    """Write host values into ``tensor.data`` in place, rounded to its dtype."""
-    be = tensor.backend
-    tensor.data[...] = be.asarray(numpy.asarray(host).astype(tensor.dtype, copy=False))
+def _fill(tensor, host):
+    """Write host values (an array or a scalar, broadcast) into ``tensor.data`` in place,
+    rounded to its dtype."""
+    tensor.data[...] = tensor.backend.asarray(host, dtype=tensor.dtype)
     return tensor
 
 
@@ -99,30 +97,29 @@ def _check_float(tensor, fn: str) -> None:
         raise TypeError(f"init.{fn} needs a floating-point tensor; got dtype {tensor.dtype}")
 
 
-def _draw(tensor, fn: str, sample, generator):
-    """Fill ``tensor`` with ``sample(rng, shape)`` drawn on the host."""
+def _draw(tensor, fn: str, sample, *params, generator):
+    """Fill ``tensor`` with ``sample(*params, shape, dtype, generator)`` drawn on the host."""
     _check_float(tensor, fn)
-    rng = default_generator() if generator is None else generator
-    return _fill(tensor, sample(rng, tuple(tensor.shape)))
+    return _fill(tensor, sample(*params, tensor.shape, tensor.dtype, generator))
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill with samples of U(a, b)."""
     if not a <= b:
         raise ValueError(f"init.uniform_ needs a <= b; got a={a}, b={b}")
-    return _draw(tensor, "uniform_", lambda rng, s: rng.uniform(a, b, s), generator)
+    return _draw(tensor, "uniform_", random.uniform, a, b, generator=generator)
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with samples of N(mean, std^2)."""
     if not std >= 0:
         raise ValueError(f"init.normal_ needs std >= 0; got std={std}")
-    return _draw(tensor, "normal_", lambda rng, s: rng.normal(mean, std, s), generator)
+    return _draw(tensor, "normal_", random.normal, mean, std, generator=generator)
 
 
 def constant_(tensor, val):
     """Fill with the value ``val`` (any dtype)."""
-    return _fill(tensor, numpy.full(tuple(tensor.shape), val))
+    return _fill(tensor, val)
 
 
 def zeros_(tensor):

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import math
 
-import numpy
-
 from ..autograd.factory import zeros
+from ..dtypes import floating_dtype
 from . import init
 from .functional.linear import linear
 from .module import Module, Parameter
@@ -43,9 +42,7 @@ class Linear(Module):
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"Linear({name}=...) must be a non-negative int; got {v!r}")
-        dtype = numpy.dtype("float32" if dtype is None else dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Linear(dtype=...) must be a floating dtype; got {dtype}")
+        dtype = floating_dtype(dtype, "Linear(dtype=...)")
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(zeros(out_features, in_features, dtype=dtype))

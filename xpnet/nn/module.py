@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Callable, Iterator, Optional, Tuple
 
-import numpy
-
 from ..autograd.tensor import Tensor
 from ._state import IncompatibleKeys, check_value, copy_into, move, parse_to_args
 from .parameter import Parameter
@@ -283,10 +281,10 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        return self.to(dtype=numpy.float32)
+        return self.to(dtype="float32")
 
     def double(self) -> "Module":
-        return self.to(dtype=numpy.float64)
+        return self.to(dtype="float64")
 
     # ------------------------------------------------------------------ #
     # saving and loading

@@ -1,8 +1,7 @@
 """``Parameter``: a Tensor that a Module registers as trainable (as ``torch.nn.Parameter``)."""
 from __future__ import annotations
 
-import numpy
-
+from ..autograd.factory import zeros
 from ..autograd.tensor import Tensor, tensor as _as_tensor
 
 
@@ -17,7 +16,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            data = _as_tensor(numpy.zeros((0,), dtype=numpy.float32))
+            data = zeros(0)  # float32, on the current backend
         elif not isinstance(data, Tensor):
             data = _as_tensor(data)
         super().__init__(data.data, data.backend, requires_grad=requires_grad)

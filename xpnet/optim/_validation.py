@@ -11,15 +11,7 @@ import math
 import numbers
 from typing import Any, Optional
 
-import numpy
-
-
-# ---------------------------------------------------------------------- #
-def _scalar(value: Any) -> Any:
-    """A 0-d NumPy array or NumPy scalar as the Python scalar it holds (e.g. after numpy.savez)."""
-    if isinstance(value, (numpy.ndarray, numpy.generic)) and numpy.ndim(value) == 0:
-        return value.item()
-    return value
+from ..dtypes import is_bool, scalar_value as _scalar
 
 
 def check_real(rule: str, name: str, value: Any, *, low: float = 0.0,
@@ -48,7 +40,7 @@ def check_real(rule: str, name: str, value: Any, *, low: float = 0.0,
 def check_bool(rule: str, name: str, value: Any) -> bool:
     """``bool(value)`` if ``value`` is a bool (or NumPy bool), else ``TypeError``."""
     value = _scalar(value)
-    if not isinstance(value, (bool, numpy.bool_)):
+    if not is_bool(value):
         raise TypeError(f"{rule}: {name} must be True or False; got {value!r}")
     return bool(value)
 

@@ -29,15 +29,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-import numpy
-
+from ..host import as_host_array, is_tensor
 from ._param_state import ParamState
 from ._validation import _scalar, check_int
-
-
-def _is_tensor(x: Any) -> bool:
-    from ..autograd.tensor import Tensor
-    return isinstance(x, Tensor)
 
 
 # ---------------------------------------------------------------------- #
@@ -82,7 +76,7 @@ class Optimizer:
         self.defaults.update(self._check_hyperparameters(self.defaults))
         self.state = ParamState()
         self.param_groups: List[dict] = []
-        if _is_tensor(params) or isinstance(params, (set, frozenset, dict)):
+        if is_tensor(params) or isinstance(params, (set, frozenset, dict)):
             raise TypeError(
                 f"{self._name}: params must be an ordered iterable of Tensors or of dicts "
                 f"(e.g. model.parameters() or a list); got {type(params).__name__}")
@@ -126,7 +120,7 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"{self._name}: parameter group {param_group!r} has no 'params' entry")
         params = param_group["params"]
-        if _is_tensor(params):
+        if is_tensor(params):
             params = [params]
         elif isinstance(params, (set, frozenset)):
             raise TypeError(f"{self._name}: the parameters of a group must be an ordered "
@@ -135,7 +129,7 @@ class Optimizer:
             params = list(params)
         index = len(self.param_groups)
         for i, p in enumerate(params):
-            if not _is_tensor(p):
+            if not is_tensor(p):
                 raise TypeError(f"{self._name}: param_groups[{index}]['params'][{i}] must be a "
                                 f"Tensor; got {type(p).__name__}")
             if not p.backend.xp.isdtype(p.data.dtype, "real floating"):
@@ -177,7 +171,7 @@ class Optimizer:
     def _check_grad(self, p: Any, gi: int, i: int) -> None:
         g = p.grad
         where = f"param_groups[{gi}]['params'][{i}]"
-        if not _is_tensor(g):
+        if not is_tensor(g):
             raise TypeError(f"{self._name}: {where}.grad must be a Tensor or None; "
                             f"got {type(g).__name__}")
         if g.backend.name != p.backend.name:
@@ -336,11 +330,11 @@ class Optimizer:
                     step = int(step)  # PyTorch stores step as a float tensor
                 out[k] = check_int(name, f"{where}['step']", step, low=0)
                 continue
-            shape = tuple(numpy.shape(v))
+            host = as_host_array(v)
+            shape = tuple(host.shape)
             if shape != tuple(p.shape):
                 raise ValueError(f"{name}: {where}[{k!r}] has shape {shape} but the parameter "
                                  f"has shape {tuple(p.shape)}")
-            host = numpy.asarray(v)
             if host.dtype.kind not in "fiu":
                 raise ValueError(f"{name}: {where}[{k!r}] must hold real numbers; got dtype "
                                  f"{host.dtype}")

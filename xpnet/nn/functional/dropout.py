@@ -10,15 +10,14 @@ backend.  ``p = 1`` zeros everything (as PyTorch); outside training, or with
 """
 from __future__ import annotations
 
-import numpy
-
 from ...autograd.function import as_tensors, record
-from ...random import default_generator
+from ...dtypes import is_real
+from ...random import dropout_mask
 
 
 def check_probability(p, where: str) -> float:
     """``p`` as a float, or ``ValueError``/``TypeError`` unless it is a number in [0, 1]."""
-    if isinstance(p, bool) or not isinstance(p, (int, float, numpy.floating, numpy.integer)):
+    if not is_real(p):
         raise TypeError(f"{where}: dropout probability p must be a number in [0, 1]; got {p!r}")
     if not 0.0 <= float(p) <= 1.0:  # also rejects NaN
         raise ValueError(f"{where}: dropout probability p must be in [0, 1]; got p={p}")
@@ -43,9 +42,7 @@ def dropout(input, p: float = 0.5, training: bool = True):
         raise TypeError(f"dropout(input) needs a floating-point tensor; got dtype {x.dtype}")
     if not training or p == 0.0:
         return x
-    keep = default_generator().random(x.shape) >= p  # P(keep) = 1 - p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = x.backend.asarray(numpy.where(keep, scale, 0.0).astype(x.dtype))
+    mask = x.backend.asarray(dropout_mask(x.shape, p, x.dtype))
     return record(x.data * mask, (x,), lambda g: (g * mask,))
 
 
