@@ -193,7 +193,8 @@ class Launcher(abc.ABC):
                     raise TypeError(f"{what} must have dtype {dtype}; got {a.dtype}")
                 if not a.flags.c_contiguous:
                     raise ValueError(f"{what} must be C-contiguous; got strides {a.strides}")
-                if not ptype.startswith("const") and not a.flags.writeable:
+                # CuPy arrays are always writeable: their flags have no `writeable`
+                if not ptype.startswith("const") and not getattr(a.flags, "writeable", True):
                     raise ValueError(f"{what} is an output and must be writeable")
                 out.append(a)
             elif ptype in ("int", "long long"):
