@@ -98,6 +98,7 @@ def test_torch_device_follows_the_backend():
     assert device is None and "no CUDA" in note            # never GPU vs CPU figures
     assert bench.choose_torch_device("numpy", _fake_torch(True))[0] == "cpu"
     assert bench.choose_torch_device("numpy", None) == (None, "PyTorch not installed")
+    assert bench.choose_torch_device("cudasim", _fake_torch(True))[0] is None
 
 
 def test_configure_torch_disables_tf32_on_cuda_only():

@@ -59,8 +59,11 @@ def choose_torch_device(backend: str, torch) -> Tuple[Optional[str], str]:
     """(device PyTorch runs on or None, a note for the header).
 
     Our GPU backend is compared with PyTorch on the GPU only (a CPU figure
-    next to a GPU one says nothing); CPU backends with PyTorch on the CPU.
+    next to a GPU one says nothing); CPU backends with PyTorch on the CPU;
+    the GPU simulator with nothing.
     """
+    if backend == "cudasim":
+        return None, "no PyTorch comparison for the simulator"
     if torch is None:
         return None, "PyTorch not installed"
     if backend == "cupy":
@@ -234,6 +237,8 @@ def run(args) -> int:
                          + "; ".join(c.name for c in all_cases(args.dtype)))
     torch = None if args.no_torch else _torch()
     device, torch_note = choose_torch_device(backend.name, torch)
+    if args.no_torch:
+        torch_note = "no PyTorch comparison (--no-torch)"
     if device is not None:
         configure_torch(torch, device)
     gpu = backend.name == "cupy"
