@@ -13,7 +13,7 @@ more per epoch, but each update has a fixed cost, so ``batch_size=1`` is the
 slowest per epoch in wall time.  The table shows updates per epoch, wall time
 (total and per update) and the loss on the whole training set after the last epoch.
 
-Run (about 10 s on a laptop CPU, most of it in the batch_size=1 run)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/batch_sizes.py
     python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png   # needs matplotlib
@@ -27,6 +27,10 @@ from xpnet import nn, optim
 from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate
+
+
+def make_model():
+    return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
 def main(argv=None):
@@ -55,12 +59,12 @@ def main(argv=None):
         n = len(train_data)
 
         xpnet.manual_seed(args.seed)
-        initial = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)).state_dict()
+        initial = make_model().state_dict()  # every run starts from these weights
 
         results = {}
         for name, batch_size in [("batch GD", n), ("mini-batch GD", args.mini_batch),
                                  ("stochastic GD", 1)]:
-            model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+            model = make_model()
             model.load_state_dict(initial)
             opt = optim.SGD(model.parameters(), lr=args.lr)
             loader = DataLoader(train_data, batch_size=batch_size, shuffle=True, seed=args.seed)

@@ -17,7 +17,7 @@ What it teaches:
   input over the whole training set, and checks that one image gets the same
   scores alone and inside a batch in eval mode, but not in train mode.
 
-Run (about 5 s on a laptop CPU)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/cnn.py
     python examples/cnn.py --epochs 10 --plot cnn.png   # needs matplotlib

@@ -2,9 +2,10 @@
 
 What it teaches: backpropagation multiplies the gradient by one weight matrix
 (and one activation derivative) per layer, so in a deep network its size
-changes geometrically with depth.  Initial weights that are too small make the
-gradients of the first layers vanish (nothing learns); too large make them
-explode (ReLU) or saturate (tanh).  Xavier (Glorot) init keeps the variance of
+changes geometrically with depth.  Initial weights that are too small make it
+shrink layer by layer on its way back to the input (vanishing: nothing
+learns); too large make it grow (exploding: the loss overflows with ReLU;
+tanh saturates and learns little).  Xavier (Glorot) init keeps the variance of
 the signal constant for tanh-like activations; Kaiming (He) init adds the
 factor 2 that ReLU needs (it zeroes half its inputs).
 
@@ -20,9 +21,11 @@ the ratio first/last layer, the weight-gradient norms of the first and last
 layer, and the test accuracy after a few epochs of SGD with momentum
 ("diverged" when the loss became NaN or infinite).  Finally the exploding case
 is trained again with ``nn.utils.clip_grad_norm_``, which rescales the
-gradient to a bounded norm before each step so the loss stays finite.
+gradient to a bounded norm before each step: the loss stays finite and the
+network learns a little, but clipping only keeps the run alive; it does not
+turn a bad initialization into a good one.
 
-Run (about 10 s on a laptop CPU)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/initialization.py
     python examples/initialization.py --depth 20 --plot init.png   # needs matplotlib
@@ -80,20 +83,16 @@ def train(model, loader, epochs, lr, clip=None):
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     with warnings.catch_warnings():  # overflow is what the exploding runs are here to show
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _train(model, opt, loader, epochs, clip)
-
-
-def _train(model, opt, loader, epochs, clip):
-    for _ in range(epochs):
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            if not math.isfinite(loss.item()):
-                return False
-            loss.backward()
-            if clip is not None:  # rescale all gradients together to a norm <= clip
-                nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
-            opt.step()
+        for _ in range(epochs):
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss = nn.functional.cross_entropy(model(xb), yb)
+                if not math.isfinite(loss.item()):
+                    return False
+                loss.backward()
+                if clip is not None:  # rescale all gradients together to a norm <= clip
+                    nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
+                opt.step()
     return True
 
 

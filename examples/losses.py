@@ -24,7 +24,7 @@ values have different scales, so compare the accuracies: the table shows the
 final training loss, the test accuracy per epoch (first, middle, last) and the
 first epoch that reached ``--target`` test accuracy.
 
-Run (about 3 s on a laptop CPU)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/losses.py
     python examples/losses.py --epochs 20 --plot losses.png   # needs matplotlib

@@ -9,7 +9,7 @@ decoupled weight decay, which keeps the weights smaller (column ``|w|``, the
 L2 norm of all parameters).  The table shows the training loss at the first,
 middle and last epoch, and the final test accuracy.
 
-Run (about 5 s on a laptop CPU)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/optimizers.py
     python examples/optimizers.py --epochs 20 --plot optimizers.png   # needs matplotlib

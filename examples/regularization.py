@@ -21,7 +21,7 @@ the gaps (test loss - train loss, train acc - test acc).  Too much
 regularization (both at once, here) underfits: the gap closes, but the test
 accuracy drops again.
 
-Run (about 10 s on a laptop CPU)::
+Run (a few seconds on a laptop CPU)::
 
     python examples/regularization.py
     python examples/regularization.py --label-noise 0 --plot regularization.png
