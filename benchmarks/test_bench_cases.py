@@ -7,6 +7,7 @@ once with ``--benchmark-disable`` (one iteration each) so it cannot rot.
 import pytest
 
 from xpnet.backend import available_backends
+from xpnet.cli.bench import configure_torch
 from xpnet.cli.bench_cases import all_cases
 
 CASES = all_cases()
@@ -22,8 +23,11 @@ def test_xpnet(benchmark, case, backend):
     benchmark(case.make_xpnet(backend))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [c for c in CASES if c.make_torch], ids=lambda c: c.name)
 def test_torch(benchmark, case):
-    pytest.importorskip("torch")
+    """PyTorch on the same case: cuDNN (TF32 off) when a GPU is there, else the CPU."""
+    torch = pytest.importorskip("torch")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    configure_torch(torch, device)
     benchmark.group = case.name
-    benchmark(case.make_torch())
+    benchmark(case.make_torch(device=device))
