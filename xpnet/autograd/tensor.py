@@ -23,6 +23,7 @@ from ..backend import Backend, get_backend
 from ..dtypes import as_dtype
 from . import function
 from .ops import arith, reduce, shape, unary
+from .ops.promotion import promote
 
 _FLOATING = (numpy.dtype("float16"), numpy.dtype("float32"), numpy.dtype("float64"))
 
@@ -222,7 +223,7 @@ class Tensor:
     def __getitem__(self, index): return shape.getitem(self, index)
 
     def _compare(self, other, op):
-        a, b = function.as_tensors(self, other)
+        a, b = promote(*function.as_tensors(self, other))
         rb = b.data if isinstance(b, Tensor) else b
         return Tensor(op(a.data, rb), a.backend)
 

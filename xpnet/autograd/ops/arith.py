@@ -2,13 +2,16 @@
 
 Each op computes on raw arrays and returns the gradient of each input,
 summed back to that input's shape (``unbroadcast``) when broadcasting
-stretched it.  Python scalars act as constants and get no gradient.
+stretched it.  Python scalars act as constants and get no gradient.  Where
+bools, integers and floats meet, operands are promoted as PyTorch does first
+(:mod:`.promotion`: ``tensor([1, 2]) + 0.5`` is float32, ``int / int`` too).
 """
 from __future__ import annotations
 
 import math
 
 from ..function import as_tensors, record, unbroadcast
+from .promotion import promote
 
 
 def broadcast_shapes(*shapes):
@@ -37,7 +40,7 @@ def _xp(a, b):
 
 def add(a, b):
     """``a + b``; d/da = 1, d/db = 1."""
-    a, b = as_tensors(a, b)
+    a, b = promote(*as_tensors(a, b))
     xp = _xp(a, b)
     y = _raw(a) + _raw(b)
 
@@ -48,7 +51,7 @@ def add(a, b):
 
 def sub(a, b):
     """``a - b``; d/da = 1, d/db = -1."""
-    a, b = as_tensors(a, b)
+    a, b = promote(*as_tensors(a, b))
     xp = _xp(a, b)
     y = _raw(a) - _raw(b)
 
@@ -59,7 +62,7 @@ def sub(a, b):
 
 def mul(a, b):
     """``a * b``; d/da = b, d/db = a."""
-    a, b = as_tensors(a, b)
+    a, b = promote(*as_tensors(a, b))
     xp = _xp(a, b)
     ra, rb = _raw(a), _raw(b)
 
@@ -70,7 +73,7 @@ def mul(a, b):
 
 def div(a, b):
     """``a / b``; d/da = 1/b, d/db = -a/b^2."""
-    a, b = as_tensors(a, b)
+    a, b = promote(*as_tensors(a, b), true_division=True)
     xp = _xp(a, b)
     ra, rb = _raw(a), _raw(b)
     y = ra / rb
@@ -87,7 +90,7 @@ def pow(a, b):
     a = 0); d/db is taken as 0 where a <= 0 (log undefined).  Either operand
     may be a Python scalar (``x ** 2``, ``2 ** x``).
     """
-    a, b = as_tensors(a, b)
+    a, b = promote(*as_tensors(a, b))
     xp = _xp(a, b)
     ra, rb = _raw(a), _raw(b)
     y = ra ** rb
