@@ -267,10 +267,14 @@ class Tensor:
         return self._arg(dim, keepdim, self.backend.xp.argmin)
 
     def _arg(self, dim, keepdim, fn):
-        if dim is None:
-            return Tensor(fn(self.backend.xp.reshape(self.data, (-1,))), self.backend)
-        axis, = reduce.normalize_dims(dim, self.ndim)
-        return Tensor(fn(self.data, axis=axis, keepdims=keepdim), self.backend)
+        if dim is not None:
+            if isinstance(dim, bool) or not isinstance(dim, int):
+                raise TypeError(f"{fn.__name__}(dim=...) must be an int or None; got {dim!r}")
+            axes = reduce.normalize_dims(dim, self.ndim)  # a 0-d tensor takes dim 0 or -1
+            if self.ndim:
+                return Tensor(fn(self.data, axis=axes[0], keepdims=keepdim), self.backend)
+        # flattened; a 0-d tensor's only element has index 0 (shape (), as PyTorch)
+        return Tensor(fn(self.backend.xp.reshape(self.data, (-1,))), self.backend)
 
 
 def _backend_names():

@@ -32,6 +32,14 @@ def normalize_dims(dim, ndim, name="dim"):
     return tuple(sorted(out)) if ndim else ()
 
 
+def reduction_dims(dim, ndim):
+    """:func:`normalize_dims` for ``sum``/``mean``: an empty ``dim`` list or tuple
+    reduces over every axis, as PyTorch (``x.sum(dim=[])`` is ``x.sum()``)."""
+    if dim is not None and not isinstance(dim, int):
+        dim = tuple(dim) or None
+    return normalize_dims(dim, ndim)
+
+
 def _expand_back(xp, g, shape, dims, keepdim):
     """Reshape the reduced gradient so it broadcasts against the input again."""
     if not keepdim:
@@ -40,9 +48,10 @@ def _expand_back(xp, g, shape, dims, keepdim):
 
 
 def sum(x, dim=None, keepdim=False):
-    """``sum over dim``; each input element gets the gradient of its sum."""
+    """``sum over dim`` (all axes for None or ``[]``); each input element gets the
+    gradient of its sum."""
     x, = as_tensors(x)
-    xp, dims, shape = x.backend.xp, normalize_dims(dim, x.ndim), tuple(x.shape)
+    xp, dims, shape = x.backend.xp, reduction_dims(dim, x.ndim), tuple(x.shape)
     y = xp.sum(x.data, axis=dims, keepdims=keepdim)
 
     def backward(g):
@@ -51,9 +60,9 @@ def sum(x, dim=None, keepdim=False):
 
 
 def mean(x, dim=None, keepdim=False):
-    """``sum over dim / count``; each element gets ``g / count``."""
+    """``sum over dim / count`` (all axes for None or ``[]``); each element gets ``g / count``."""
     x, = as_tensors(x)
-    xp, dims, shape = x.backend.xp, normalize_dims(dim, x.ndim), tuple(x.shape)
+    xp, dims, shape = x.backend.xp, reduction_dims(dim, x.ndim), tuple(x.shape)
     count = 1
     for d in dims:
         count *= shape[d]

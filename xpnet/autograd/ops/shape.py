@@ -52,6 +52,9 @@ def permute(x, *dims):
 def transpose(x, dim0, dim1):
     """Swap two axes (as ``torch.transpose``)."""
     x, = as_tensors(x)
+    if x.ndim == 0:  # dims 0 and -1 name a 0-d tensor's one position (as PyTorch)
+        normalize_dims(dim0, 0, "dim0"), normalize_dims(dim1, 0, "dim1")
+        return permute(x)
     a, = normalize_dims(dim0, x.ndim, "dim0")
     b, = normalize_dims(dim1, x.ndim, "dim1") if dim0 != dim1 else (a,)
     dims = list(range(x.ndim))
@@ -128,13 +131,36 @@ def getitem(x, index):
     return record(y, (x,), backward)
 
 
-def cat(tensors, dim=0):
-    """Join tensors along an existing axis ``dim`` (as ``torch.cat``)."""
-    tensors = as_tensors(*tensors)
+def _check_cat(tensors, dim) -> int:
+    """The axis ``cat`` joins along, after checking ranks and shapes as ``torch.cat``."""
     if not tensors:
-        raise ValueError("cat needs at least one tensor; got an empty sequence")
+        raise ValueError("cat(tensors) needs at least one tensor; got an empty sequence")
+    first = tuple(tensors[0].shape)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat(tensors): zero-dimensional tensor (at position {i}) cannot "
+                             f"be concatenated; reshape it to (1,) or use stack()")
+        if t.ndim != len(first):
+            raise ValueError(f"cat(tensors): tensors must have the same number of dimensions; "
+                             f"tensor 0 has shape {first}, tensor {i} has shape {t.shape}")
+    axis, = normalize_dims(dim, len(first))
+    for i, t in enumerate(tensors):
+        if builtins.any(n != m for k, (n, m) in enumerate(zip(t.shape, first)) if k != axis):
+            raise ValueError(f"cat(tensors, dim={dim}): sizes must match except along the "
+                             f"concatenation axis {axis}; tensor 0 has shape {first}, "
+                             f"tensor {i} has shape {t.shape}")
+    return axis
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing axis ``dim`` (as ``torch.cat``).
+
+    Every tensor needs at least one dimension and the same shape except
+    along ``dim``; 0-d tensors are joined with :func:`stack`.
+    """
+    tensors = as_tensors(*tensors)
+    axis = _check_cat(tensors, dim)
     xp = tensors[0].backend.xp
-    axis, = normalize_dims(dim, tensors[0].ndim)
     y = xp.concat([t.data for t in tensors], axis=axis)
     bounds = [0]
     for t in tensors:
@@ -169,9 +195,14 @@ def pad(x, pad, value=0.0):
     after = [0] * x.ndim
     for i in range(len(pad) // 2):
         before[x.ndim - 1 - i], after[x.ndim - 1 - i] = pad[2 * i], pad[2 * i + 1]
+    for axis, (n, b, a) in enumerate(zip(shape, before, after)):
+        crop = builtins.max(-b, 0) + builtins.max(-a, 0)
+        if crop > n:
+            raise ValueError(f"pad={pad}: negative amounts crop, and the crops of one axis "
+                             f"may remove at most its length; axis {axis} of shape {shape} "
+                             f"has length {n} but pad crops {crop} ({b} before, {a} after), "
+                             f"a negative size")
     out_shape = tuple(n + b + a for n, b, a in zip(shape, before, after))
-    if builtins.min(out_shape, default=1) < 0:
-        raise ValueError(f"pad {pad} crops a tensor of shape {shape} to a negative size")
     src = tuple(slice(builtins.max(-b, 0), n - builtins.max(-a, 0))
                 for n, b, a in zip(shape, before, after))
     dst = tuple(slice(builtins.max(b, 0), builtins.max(b, 0) + (s.stop - s.start))
