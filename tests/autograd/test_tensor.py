@@ -72,8 +72,8 @@ def test_properties(backend_name):
 def test_grad_accumulates_across_backward_calls(backend_name):
     x = xpnet.tensor(numpy.array([1.0, 2.0]), requires_grad=True)
     y = (x * 3.0).sum()
-    y.backward()
-    y.backward()  # the graph is kept: the same graph twice adds up
+    y.backward(retain_graph=True)  # kept for a second pass (as PyTorch, else freed)
+    y.backward()  # the same graph twice adds up
     (x * x).sum().backward()  # and another graph adds 2x
     numpy.testing.assert_array_equal(x.grad.numpy(), [6.0 + 2.0, 6.0 + 4.0])
 

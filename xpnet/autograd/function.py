@@ -13,7 +13,9 @@ forward and backward side by side::
 ``backward`` returns one array (or ``None`` for "no gradient") per input
 tensor.  The engine sums the contributions of every path through the graph
 (topological order, each node visited once), casts each gradient to its
-input's dtype, and accumulates into ``.grad`` of the leaves, as PyTorch does.
+input's dtype, and accumulates into ``.grad`` of the leaves, as PyTorch does;
+unless ``retain_graph=True`` it frees the graph as it goes (each node drops its
+closure once it has run), and a second pass through a freed node raises.
 """
 from __future__ import annotations
 
@@ -99,8 +101,28 @@ def unbroadcast(xp, g, shape: Tuple[int, ...]):
     return g
 
 
-def run_backward(root, grad) -> None:
-    """Propagate ``grad`` (an array like ``root.data``) from ``root`` to every leaf."""
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward(). Specify retain_graph=True if you need to backward through "
+    "the graph a second time.")
+
+
+def released_backward(g):
+    """Stands in for the ``_backward`` of a node whose graph a backward pass has freed.
+
+    The node stays a non-leaf (``is_leaf`` is False), but it no longer holds
+    its closure (and the arrays the closure saved) nor its parents.
+    """
+    raise RuntimeError(SECOND_BACKWARD)
+
+
+def _topological_order(root) -> list:
+    """The nodes that ``root`` was computed from (and ``root``), each after its parents.
+
+    Raises the PyTorch ``RuntimeError`` before any gradient is computed if a
+    node's graph was freed by an earlier ``backward()``.
+    """
     order, seen, stack = [], set(), [(root, False)]
     while stack:  # iterative DFS: deep graphs must not hit the recursion limit
         node, expanded = stack.pop()
@@ -109,19 +131,38 @@ def run_backward(root, grad) -> None:
             continue
         if id(node) in seen:
             continue
+        if node._backward is released_backward:
+            raise RuntimeError(SECOND_BACKWARD)
         seen.add(id(node))
         stack.append((node, True))
         stack.extend((p, False) for p in node._parents if p.requires_grad and id(p) not in seen)
+    return order
 
+
+def run_backward(root, grad, retain_graph: bool = False) -> None:
+    """Propagate ``grad`` (an array like ``root.data``) from ``root`` to every leaf.
+
+    Unless ``retain_graph``, each node drops its closure and its parents as
+    soon as it has passed its gradient on (as PyTorch frees saved tensors), so
+    intermediate arrays are released during the sweep rather than kept until
+    the graph's last Python reference goes; a later backward through one of
+    these nodes raises ``RuntimeError``.
+    """
+    order = _topological_order(root)
     grads = {id(root): grad}
-    for node in reversed(order):
+    while order:  # children before parents; popping drops the sweep's own references
+        node = order.pop()
         g = grads.pop(id(node), None)
+        if node._backward is None:
+            if g is not None:
+                node._accumulate_grad(g)
+            continue
+        backward, parents = node._backward, node._parents
+        if not retain_graph:
+            node._backward, node._parents = released_backward, ()
         if g is None:
             continue
-        if node._backward is None:
-            node._accumulate_grad(g)
-            continue
-        for parent, pg in zip(node._parents, node._backward(g)):
+        for parent, pg in zip(parents, backward(g)):
             if pg is None or not parent.requires_grad:
                 continue
             xp = parent.backend.xp

@@ -97,11 +97,18 @@ class Tensor:
     # ------------------------------------------------------------------ #
     # autograd
     # ------------------------------------------------------------------ #
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, retain_graph: Optional[bool] = None) -> None:
         """Accumulate d(self)/d(leaf) * grad into ``.grad`` of every leaf that requires it.
 
-        ``grad`` may be omitted for a one-element tensor (it is then 1).
+        ``grad`` may be omitted for a one-element tensor (it is then 1).  As in
+        PyTorch, the graph is freed by the pass: each node drops the arrays its
+        backward saved as soon as it has run, and a second ``backward()``
+        through it raises ``RuntimeError``; ``retain_graph=True`` keeps it for
+        another pass (gradients then add up in ``.grad``).
         """
+        if retain_graph is not None and not isinstance(retain_graph, bool):
+            raise TypeError(f"backward(retain_graph=...) must be True, False or None; "
+                            f"got {retain_graph!r}")
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: nothing "
                                "it was computed from has requires_grad=True")
@@ -117,7 +124,7 @@ class Tensor:
                 raise ValueError(f"backward(grad) needs grad of shape {self.shape}; "
                                  f"got {tuple(g.shape)}")
             g = xp.astype(g, self.data.dtype)
-        function.run_backward(self, g)
+        function.run_backward(self, g, retain_graph=bool(retain_graph))
 
     def _accumulate_grad(self, g) -> None:
         if self.grad is None:
