@@ -11,19 +11,12 @@ Names, signatures and numerics follow PyTorch::
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     opt = optim.Adam(model.parameters(), lr=1e-3)
 """
-import numpy as _numpy
-
 from .autograd import (Tensor, arange, cat, enable_grad, full, gradcheck, is_grad_enabled,
                        maximum, minimum, no_grad, ones, ones_like, pad, rand, randn, stack,
                        tensor, where, zeros, zeros_like)
 from .backend import available_backends, get_backend, set_backend, use_backend
+from .dtypes import bool_, float32, float64, int32, int64
 from .random import manual_seed
-
-float32 = _numpy.dtype("float32")
-float64 = _numpy.dtype("float64")
-int64 = _numpy.dtype("int64")
-int32 = _numpy.dtype("int32")
-bool_ = _numpy.dtype("bool")
 
 __version__ = "0.1.0"
 

@@ -26,8 +26,15 @@ from typing import Any
 
 import numpy
 
+#: The dtypes of xpnet's public namespace (``xpnet.float32`` ...), as NumPy dtype objects.
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+bool_ = numpy.dtype("bool")
+
 #: The default floating dtype (as PyTorch): Python floats and new parameters get it.
-DEFAULT_FLOAT = numpy.dtype("float32")
+DEFAULT_FLOAT = float32
 
 
 def as_dtype(dtype: Any, where: str) -> numpy.dtype:

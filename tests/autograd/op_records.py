@@ -230,7 +230,6 @@ def _reduce_records():
 def _shape_records():
     v = Values("shape")
     n = v.normal
-    ident = lambda x: x  # noqa: E731
     return [
         OpRecord("reshape", "shape", lambda x, s: x.reshape(*s), lambda x, s: x.reshape(s), (
             Sample("matrix", (n(3, 4), (2, 6))),

@@ -1,6 +1,5 @@
 """reshape ... pad: the generic record checks plus the scatter behaviour of indexing."""
 import numpy
-import pytest
 
 import xpnet
 from op_checks import OpChecks

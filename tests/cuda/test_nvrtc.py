@@ -5,7 +5,6 @@ cached) with both dtypes in one program; the parametrized cases then only look
 up their kernel's ptxas report.  Needs the ``nvidia-cuda-nvrtc-cu12`` wheel,
 no GPU.
 """
-import re
 
 import pytest
 

@@ -247,3 +247,14 @@ def test_module_argument_errors():
         nn.GELU("erf")
     with pytest.raises(TypeError, match=r"Softmax\(dim\) needs an int"):
         nn.Softmax(dim=None)
+
+
+@pytest.mark.parametrize("fn,expected", [("softmax", 1.0), ("log_softmax", 0.0)])
+def test_softmax_of_a_0d_tensor_follows_pytorch(backend_name, fn, expected):
+    x = xpnet.tensor(2.5, requires_grad=True)
+    y = getattr(F, fn)(x, dim=0)
+    assert y.shape == () and y.item() == pytest.approx(expected)
+    y.backward()
+    assert x.grad.item() == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="dim"):
+        getattr(F, fn)(x, dim=1)

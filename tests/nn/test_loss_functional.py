@@ -17,7 +17,7 @@ import pytest
 
 import xpnet
 import xpnet.nn.functional as F
-from tolerances import GRADCHECK, assert_close, tol
+from tolerances import GRADCHECK, assert_close
 
 @pytest.fixture
 def torch_one_thread():

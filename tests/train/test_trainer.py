@@ -1,5 +1,4 @@
 """fit / evaluate / predict and the accuracy metric."""
-import math
 
 import numpy
 import pytest

@@ -40,6 +40,8 @@ import threading
 from typing import NamedTuple, Optional, Sequence
 
 import numpy
+
+from .conv_geometry import conv_geometry
 from numpy.lib.stride_tricks import as_strided
 
 #: target size of one chunk's im2col matrix: small enough to stay in L2/L3 cache
@@ -128,13 +130,6 @@ class _Geom(NamedTuple):
 # ---------------------------------------------------------------------- #
 # validation
 # ---------------------------------------------------------------------- #
-def _check_pair(name, value, minimum):
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, (int, numpy.integer)) and v >= minimum for v in value)):
-        raise ValueError(f"{name} must be a pair of ints >= {minimum}; got {value!r}")
-    return int(value[0]), int(value[1])
-
-
 def _check_float(name, a):
     if not isinstance(a, numpy.ndarray) or a.dtype not in (numpy.float32, numpy.float64):
         raise TypeError(f"{name} must be a float32 or float64 numpy array; got "
@@ -142,32 +137,10 @@ def _check_float(name, a):
 
 
 def _geometry(x_shape, w_shape, stride, padding, dilation, groups) -> _Geom:
-    """Check a conv2d configuration and return its sizes (raises ValueError)."""
-    if len(x_shape) != 4:
-        raise ValueError(f"input must have shape (N, C, H, W); got shape {tuple(x_shape)}")
-    if len(w_shape) != 4:
-        raise ValueError(f"weight must have shape (K, C // groups, R, S); got shape "
-                         f"{tuple(w_shape)}")
-    sh, sw = _check_pair("stride", stride, 1)
-    ph, pw = _check_pair("padding", padding, 0)
-    dh, dw = _check_pair("dilation", dilation, 1)
-    if not isinstance(groups, (int, numpy.integer)) or groups < 1:
-        raise ValueError(f"groups must be an int >= 1; got {groups!r}")
-    N, C, H, W = (int(v) for v in x_shape)
-    K, Cg, R, S = (int(v) for v in w_shape)
-    if C != Cg * groups or K % groups != 0 or K == 0:
-        raise ValueError(
-            f"input channels ({C}) must equal weight.shape[1] * groups ({Cg} * {groups}) "
-            f"and out channels ({K}) a positive multiple of groups; input shape "
-            f"{tuple(x_shape)}, weight shape {tuple(w_shape)}")
-    P = (H + 2 * ph - dh * (R - 1) - 1) // sh + 1
-    Q = (W + 2 * pw - dw * (S - 1) - 1) // sw + 1
-    if N < 1 or C < 1 or R < 1 or S < 1 or P < 1 or Q < 1:
-        raise ValueError(
-            f"empty input or output: input shape {tuple(x_shape)}, weight shape "
-            f"{tuple(w_shape)}, padding {padding}, dilation {dilation} give output "
-            f"size ({P}, {Q}); the (dilated) kernel must fit in the padded input")
-    return _Geom(N, C, H, W, K, int(groups), R, S, sh, sw, dh, dw, (ph, ph, pw, pw), P, Q)
+    """Check a conv2d configuration (:func:`conv_geometry`) and return its sizes."""
+    c = conv_geometry(x_shape, w_shape, stride, padding, dilation, groups)
+    return _Geom(c.N, c.C, c.H, c.W, c.K, c.groups, c.R, c.S, c.sh, c.sw, c.dh, c.dw,
+                 (c.ph, c.ph, c.pw, c.pw), c.P, c.Q)
 
 
 def _check_grad_out(grad_out, g: _Geom):

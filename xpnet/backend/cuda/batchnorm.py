@@ -15,7 +15,7 @@ channel.  Results depend on (shape, block, chunk) only: bit-identical run to run
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Optional
 
 import numpy
 

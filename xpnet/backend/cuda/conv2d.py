@@ -21,10 +21,11 @@ onto blocks and threads), :mod:`xpnet.backend.numpy_conv` (the CPU version).
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy
 
+from ..conv_geometry import ConvGeometry, conv_geometry
 from .launch import KernelSpec, register_kernel
 
 SOURCE = "conv2d.cu"
@@ -46,72 +47,16 @@ register_kernel(KernelSpec("conv2d_bwd_filter", SOURCE, ("const T*", "const T*",
 register_kernel(KernelSpec("conv2d_sum_splits", SOURCE, ("const T*", "T*", "long long", "int")))
 
 
-class ConvGeometry(NamedTuple):
-    """Sizes of one convolution (validated)."""
-    N: int
-    C: int
-    H: int
-    W: int
-    K: int
-    R: int
-    S: int
-    P: int
-    Q: int
-    sh: int
-    sw: int
-    ph: int
-    pw: int
-    dh: int
-    dw: int
-    groups: int
-
-    @property
-    def kernel_args(self) -> tuple:
-        """The 16 shape ints every conv kernel takes, in its parameter order."""
-        return (self.N, self.C, self.H, self.W, self.K, self.P, self.Q, self.R, self.S,
-                self.sh, self.sw, self.ph, self.pw, self.dh, self.dw, self.groups)
-
-    @property
-    def flops(self) -> int:
-        """Multiply-adds x 2 of the forward pass: 2*N*K*P*Q*(C/groups)*R*S."""
-        return 2 * self.N * self.K * self.P * self.Q * (self.C // self.groups) * self.R * self.S
-
-
-def _pair(name, value, minimum) -> Tuple[int, int]:
-    if (not isinstance(value, (tuple, list)) or len(value) != 2 or not all(
-            isinstance(v, (int, numpy.integer)) and not isinstance(v, bool) and v >= minimum
-            for v in value)):
-        raise ValueError(f"{name} must be a pair of ints >= {minimum}; got {value!r}")
-    return int(value[0]), int(value[1])
+def kernel_args(g: ConvGeometry) -> tuple:
+    """The 16 shape ints every conv kernel takes, in its parameter order."""
+    return (g.N, g.C, g.H, g.W, g.K, g.P, g.Q, g.R, g.S,
+            g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups)
 
 
 def geometry(x_shape, w_shape, stride, padding, dilation, groups) -> ConvGeometry:
-    """Check a conv2d configuration (``ValueError`` naming the rule) and return its sizes."""
-    if len(x_shape) != 4:
-        raise ValueError(f"input must have shape (N, C, H, W); got shape {tuple(x_shape)}")
-    if len(w_shape) != 4:
-        raise ValueError(f"weight must have shape (K, C // groups, R, S); got shape {tuple(w_shape)}")
-    sh, sw = _pair("stride", stride, 1)
-    ph, pw = _pair("padding", padding, 0)
-    dh, dw = _pair("dilation", dilation, 1)
-    if isinstance(groups, bool) or not isinstance(groups, (int, numpy.integer)) or groups < 1:
-        raise ValueError(f"groups must be an int >= 1; got {groups!r}")
-    groups = int(groups)
-    N, C, H, W = (int(v) for v in x_shape)
-    K, Cg, R, S = (int(v) for v in w_shape)
-    if C != Cg * groups or K % groups != 0 or K == 0:
-        raise ValueError(
-            f"input channels ({C}) must equal weight.shape[1] * groups ({Cg} * {groups}) and "
-            f"out channels ({K}) a positive multiple of groups; input shape {tuple(x_shape)}, "
-            f"weight shape {tuple(w_shape)}")
-    P = (H + 2 * ph - dh * (R - 1) - 1) // sh + 1
-    Q = (W + 2 * pw - dw * (S - 1) - 1) // sw + 1
-    if N < 1 or C < 1 or R < 1 or S < 1 or P < 1 or Q < 1:
-        raise ValueError(
-            f"empty input or output: input shape {tuple(x_shape)}, weight shape {tuple(w_shape)}, "
-            f"padding {padding}, dilation {dilation} give output size ({P}, {Q}); the (dilated) "
-            f"kernel must fit in the padded input")
-    g = ConvGeometry(N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups)
+    """Check a conv2d configuration (``ValueError`` naming the rule), including the
+    kernels' 32-bit index limits, and return its sizes."""
+    g = conv_geometry(x_shape, w_shape, stride, padding, dilation, groups)
     _check_int_range(g)
     return g
 
@@ -212,7 +157,7 @@ def forward(launcher, x, weight, bias: Optional[object], stride, padding, dilati
     y = launcher.xp.empty((g.N, g.K, g.P, g.Q), dtype=a["x"].dtype)
     grid, block, smem = launch_config("conv2d_fwd", g)
     launcher.launch("conv2d_fwd", dtype, grid, block, smem,
-                    (a["x"], a["weight"], a.get("bias"), y, int(bias is not None)) + g.kernel_args)
+                    (a["x"], a["weight"], a.get("bias"), y, int(bias is not None)) + kernel_args(g))
     return y
 
 
@@ -225,7 +170,7 @@ def backward_data(launcher, grad_out, weight, input_shape: Sequence[int], stride
     dx = launcher.xp.empty((g.N, g.C, g.H, g.W), dtype=a["grad_out"].dtype)
     grid, block, smem = launch_config("conv2d_bwd_data", g)
     launcher.launch("conv2d_bwd_data", dtype, grid, block, smem,
-                    (a["grad_out"], a["weight"], dx) + g.kernel_args)
+                    (a["grad_out"], a["weight"], dx) + kernel_args(g))
     return dx
 
 
@@ -246,7 +191,7 @@ def backward_filter(launcher, grad_out, x, weight_shape: Sequence[int], stride, 
     partial = dw if splits == 1 else xp.empty((splits,) + dw.shape, dtype=dw.dtype)
     grid, block, smem = launch_config("conv2d_bwd_filter", g)
     launcher.launch("conv2d_bwd_filter", dtype, grid, block, smem,
-                    (a["grad_out"], a["x"], partial, chunk) + g.kernel_args)
+                    (a["grad_out"], a["x"], partial, chunk) + kernel_args(g))
     if splits > 1:
         grid, block, smem = launch_config("conv2d_sum_splits", g)
         launcher.launch("conv2d_sum_splits", dtype, grid, block, smem,

@@ -125,8 +125,8 @@ def tanh(input):
 def _axis(x, dim, fn: str) -> int:
     if dim is None:
         raise TypeError(f"{fn}(input, dim) needs dim (the axis to normalize over); got None")
-    axis, = normalize_dims(dim, x.ndim, "dim")
-    return axis
+    dims = normalize_dims(dim, x.ndim, "dim")  # validates; a 0-d tensor has no axis
+    return dims[0] if dims else None
 
 
 def softmax(input, dim: int):
