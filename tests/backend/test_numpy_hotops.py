@@ -88,6 +88,9 @@ CONV_CASES = {
     "pad_beyond_kernel_stride3": (2, 2, 6, 6, 3, 3, 3, (3, 3), (4, 4), (1, 1), 1),
     "narrow_not_wide_layout": (2, 3, 4, 4, 2, 3, 3, (1, 1), (1, 1), (1, 1), 1),
     "batch_chunks": (11, 4, 6, 7, 5, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    # C*R*S <= K: the image-major path (first layers on grey-scale images)
+    "short_reduction_first_layer": (5, 1, 7, 6, 12, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    "short_reduction_stride_dilation": (3, 2, 9, 8, 20, 2, 3, (2, 1), (1, 2), (2, 1), 1),
 }
 
 
@@ -360,3 +363,10 @@ def test_bn_rejects_bad_inputs():
         bn.backward(x[:, :2], x, None, numpy.zeros(3, numpy.float32), numpy.ones(3, numpy.float32))
     with pytest.raises(TypeError):
         bn.forward_train(x.astype(numpy.int32), None, None, None, None, 0.1, 1e-5)
+
+
+@pytest.mark.parametrize("name", ["short_reduction_first_layer", "short_reduction_stride_dilation"])
+def test_short_reductions_take_the_image_major_path(name):
+    N, C, H, W, K, R, S, stride, padding, dilation, groups = CONV_CASES[name]
+    g = nc._geometry((N, C, H, W), (K, C // groups, R, S), stride, padding, dilation, groups)
+    assert nc._image_major(g)

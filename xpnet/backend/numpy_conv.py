@@ -270,13 +270,12 @@ def _forward(x, weight, bias, g: _Geom):
     return y
 
 
-def _forward_image_major(x, weight, bias, g: _Geom):
-    """Forward for one group and a short reduction: ``y[n] = W (K, CRS) @ cols[n] (CRS, P*Q)``."""
+def _image_major_chunks(x, g: _Geom):
+    """Yield ``(n0, cols)`` per chunk: ``cols`` (c, C*R*S, P*Q) is the image-major im2col
+    of images ``n0 .. n0 + c`` (one group; padding >= 0), in a reused buffer."""
     dtype = x.dtype
-    y = numpy.empty((g.N, g.K, g.P, g.Q), dtype=dtype)
     crs, L = g.C * g.R * g.S, g.P * g.Q
     m = int(min(g.N, max(1, _CHUNK_BYTES // max(crs * L * dtype.itemsize, 1))))
-    w2 = numpy.ascontiguousarray(weight).reshape(g.K, crs)
     xpad, _ = _padded_buffer(g, m, dtype)
     cols_store = _scratch("cols", m * crs * L, dtype)
     it = dtype.itemsize
@@ -284,17 +283,43 @@ def _forward_image_major(x, weight, bias, g: _Geom):
         c = min(m, g.N - n0)
         xpad = xpad[:c]
         _fill_padded(xpad, x[n0:n0 + c], g)
-        sn, sc, sr, sq = xpad.strides
+        sn, sc, sr, _ = xpad.strides
         # (n, c, r, s, p, q) view of the padded chunk; every index stays inside it
         src = as_strided(xpad, shape=(c, g.C, g.R, g.S, g.P, g.Q),
                          strides=(sn, sc, g.dh * sr, g.dw * it, g.sh * sr, g.sw * it),
                          writeable=False)
         cols = _front(cols_store, (c, crs, L))
         numpy.copyto(cols.reshape(src.shape), src)
-        numpy.matmul(w2, cols, out=y[n0:n0 + c].reshape(c, g.K, L))
+        yield n0, cols
+
+
+def _image_major(g: _Geom) -> bool:
+    """Short reductions (``C*R*S <= K``, one group): the image-major layout avoids
+    moving the output (forward) or ``dy`` (weight gradient) between layouts, which
+    there costs more than the GEMM itself."""
+    return g.G == 1 and g.C * g.R * g.S <= g.K and min(g.pad) >= 0 and not g.is_pointwise
+
+
+def _forward_image_major(x, weight, bias, g: _Geom):
+    """``y[n] = W (K, C*R*S) @ cols[n] (C*R*S, P*Q)`` as batched matmuls writing ``y`` in place."""
+    y = numpy.empty((g.N, g.K, g.P, g.Q), dtype=x.dtype)
+    w2 = numpy.ascontiguousarray(weight).reshape(g.K, -1)
+    for n0, cols in _image_major_chunks(x, g):
+        c = cols.shape[0]
+        numpy.matmul(w2, cols, out=y[n0:n0 + c].reshape(c, g.K, g.P * g.Q))
     if bias is not None:
         y += bias.reshape(g.K, 1, 1)
     return y
+
+
+def _backward_filter_image_major(grad_out, x, g: _Geom):
+    """``dW = sum_n dy[n] (K, P*Q) @ cols[n]^T (P*Q, C*R*S)``: batched matmuls, then a sum over n."""
+    dw = numpy.zeros((g.K, g.C * g.R * g.S), dtype=x.dtype)
+    for n0, cols in _image_major_chunks(x, g):
+        c = cols.shape[0]
+        dy = grad_out[n0:n0 + c].reshape(c, g.K, g.P * g.Q)
+        dw += numpy.matmul(dy, cols.transpose(0, 2, 1)).sum(axis=0)
+    return dw
 
 
 def conv2d_forward(x, weight, bias: Optional[numpy.ndarray], stride, padding, dilation,
@@ -312,7 +337,7 @@ def conv2d_forward(x, weight, bias: Optional[numpy.ndarray], stride, padding, di
         _check_same_dtype(x, "x", bias, "bias")
         if bias.shape != (g.K,):
             raise ValueError(f"bias must have shape (K,) = ({g.K},); got {bias.shape}")
-    if g.G == 1 and g.C * g.R * g.S <= g.K and min(g.pad) >= 0 and not g.is_pointwise:
+    if _image_major(g):
         return _forward_image_major(x, weight, bias, g)
     return _forward(x, weight, bias, g)
 
@@ -330,6 +355,9 @@ def conv2d_backward_filter(grad_out, x, weight_shape: Sequence[int], stride, pad
     _check_same_dtype(x, "x", grad_out, "grad_out")
     g = _geometry(x.shape, tuple(weight_shape), stride, padding, dilation, groups)
     _check_grad_out(grad_out, g)
+    if _image_major(g):
+        return _backward_filter_image_major(grad_out, x, g).reshape(
+            tuple(int(v) for v in weight_shape))
     dtype = x.dtype
     m = _chunk_size(g, dtype.itemsize)
     L = g.P * g.row
