@@ -8,8 +8,16 @@ from .batchnorm import batch_norm
 from .conv import conv2d
 from .dropout import dropout
 from .linear import linear
-from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                   huber_loss, l1_loss, mse_loss, multi_margin_loss, nll_loss)
+from .loss import (
+                   binary_cross_entropy,
+                   binary_cross_entropy_with_logits,
+                   cross_entropy,
+                   huber_loss,
+                   l1_loss,
+                   mse_loss,
+                   multi_margin_loss,
+                   nll_loss,
+)
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
