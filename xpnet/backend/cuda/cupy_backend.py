@@ -32,9 +32,10 @@ class CupyBackend(KernelOps, Backend):
 
     @classmethod
     def unavailable_reason(cls) -> Optional[str]:
+        cpu_hint = "to test the kernels on the CPU use XPNET_BACKEND=cudasim"
         if cupy is None:
             return (f"CuPy is not installed ({_IMPORT_ERROR}); install the wheel matching your "
-                    "CUDA, e.g. pip install cupy-cuda12x")
+                    f"CUDA, e.g. pip install cupy-cuda12x; {cpu_hint}")
         try:
             count = cupy.cuda.runtime.getDeviceCount()
         except Exception as e:  # cupy.cuda.runtime.CUDARuntimeError, or no driver at all
@@ -42,8 +43,7 @@ class CupyBackend(KernelOps, Backend):
         else:
             detail = "the CUDA runtime reports 0 devices"
         if count == 0:
-            return (f"no CUDA device is available ({detail}); to test the kernels on the CPU "
-                    "use XPNET_BACKEND=cudasim")
+            return f"no CUDA device is available ({detail}); {cpu_hint}"
         return None
 
     def is_array(self, a: Any) -> bool:
