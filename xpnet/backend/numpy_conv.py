@@ -270,14 +270,19 @@ def _forward(x, weight, bias, g: _Geom):
     return y
 
 
-def _image_major_chunks(x, g: _Geom):
+def _image_major_chunks(x, g: _Geom, ones_row: bool = False):
     """Yield ``(n0, cols)`` per chunk: ``cols`` (c, C*R*S, P*Q) is the image-major im2col
-    of images ``n0 .. n0 + c`` (one group; padding >= 0), in a reused buffer."""
+    of images ``n0 .. n0 + c`` (one group; padding >= 0), in a reused buffer.
+
+    With ``ones_row`` each image's matrix gets one more row of ones, so a GEMM with
+    the bias appended as a weight column adds the bias for free.
+    """
     dtype = x.dtype
     crs, L = g.C * g.R * g.S, g.P * g.Q
-    m = int(min(g.N, max(1, _CHUNK_BYTES // max(crs * L * dtype.itemsize, 1))))
+    rows = crs + ones_row
+    m = int(min(g.N, max(1, _CHUNK_BYTES // max(rows * L * dtype.itemsize, 1))))
     xpad, _ = _padded_buffer(g, m, dtype)
-    cols_store = _scratch("cols", m * crs * L, dtype)
+    cols_store = _scratch("cols", m * rows * L, dtype)
     it = dtype.itemsize
     for n0 in range(0, g.N, m):
         c = min(m, g.N - n0)
@@ -288,8 +293,10 @@ def _image_major_chunks(x, g: _Geom):
         src = as_strided(xpad, shape=(c, g.C, g.R, g.S, g.P, g.Q),
                          strides=(sn, sc, g.dh * sr, g.dw * it, g.sh * sr, g.sw * it),
                          writeable=False)
-        cols = _front(cols_store, (c, crs, L))
-        numpy.copyto(cols.reshape(src.shape), src)
+        cols = _front(cols_store, (c, rows, L))
+        numpy.copyto(cols[:, :crs].reshape(src.shape), src)
+        if ones_row:
+            cols[:, crs] = 1
         yield n0, cols
 
 
@@ -301,14 +308,15 @@ def _image_major(g: _Geom) -> bool:
 
 
 def _forward_image_major(x, weight, bias, g: _Geom):
-    """``y[n] = W (K, C*R*S) @ cols[n] (C*R*S, P*Q)`` as batched matmuls writing ``y`` in place."""
+    """``y[n] = [W | b] (K, C*R*S + 1) @ [cols[n]; 1] (C*R*S + 1, P*Q)``: batched matmuls
+    writing ``y`` in place, the bias added by the GEMM itself."""
     y = numpy.empty((g.N, g.K, g.P, g.Q), dtype=x.dtype)
     w2 = numpy.ascontiguousarray(weight).reshape(g.K, -1)
-    for n0, cols in _image_major_chunks(x, g):
+    if bias is not None:
+        w2 = numpy.concatenate([w2, bias.reshape(g.K, 1)], axis=1)
+    for n0, cols in _image_major_chunks(x, g, ones_row=bias is not None):
         c = cols.shape[0]
         numpy.matmul(w2, cols, out=y[n0:n0 + c].reshape(c, g.K, g.P * g.Q))
-    if bias is not None:
-        y += bias.reshape(g.K, 1, 1)
     return y
 
 
