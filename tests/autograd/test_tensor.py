@@ -59,7 +59,8 @@ def test_requires_grad_on_int_tensor_is_a_type_error(backend_name):
 
 def test_properties(backend_name):
     t = xpnet.zeros(2, 3, 4)
-    assert (t.shape, t.ndim, t.size, t.numel(), t.dim(), len(t)) == ((2, 3, 4), 3, 24, 24, 3, 2)
+    assert (t.shape, t.ndim, t.size(), t.size(1), t.size(-1), t.numel(), t.dim(), len(t)) == \
+        ((2, 3, 4), 3, (2, 3, 4), 3, 4, 24, 3, 2)
     assert t.is_leaf and not t.requires_grad and t.grad is None
     assert [s.shape for s in t] == [(3, 4), (3, 4)]
     r = repr(xpnet.tensor([1.0], requires_grad=True))

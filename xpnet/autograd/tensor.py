@@ -61,15 +61,19 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim=None):
+        """The shape (as PyTorch's ``size()``), or the length of axis ``dim``."""
+        if dim is None:
+            return self.shape
+        axis, = reduce.normalize_dims(dim, self.ndim, "dim")
+        return self.shape[axis]
+
+    def numel(self) -> int:
+        """The number of elements."""
         n = 1
         for s in self.data.shape:
             n *= s
         return n
-
-    def numel(self) -> int:
-        return self.size
 
     def dim(self) -> int:
         return self.ndim
@@ -114,7 +118,7 @@ class Tensor:
                                "it was computed from has requires_grad=True")
         xp = self.backend.xp
         if grad is None:
-            if self.size != 1:
+            if self.numel() != 1:
                 raise ValueError(f"backward() without grad needs a one-element tensor; this one "
                                  f"has shape {self.shape} (pass grad= of that shape)")
             g = xp.ones_like(self.data)
@@ -148,7 +152,7 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"item() needs a one-element tensor; this one has shape {self.shape}")
         return self.numpy().reshape(()).item()
 

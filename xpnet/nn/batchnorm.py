@@ -50,7 +50,7 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            if x.size // x.shape[1] > 1:  # the functional raises otherwise; count only real updates
+            if x.numel() // x.shape[1] > 1:  # the functional raises otherwise; count only real updates
                 with no_grad():
                     self.num_batches_tracked.data = self.num_batches_tracked.data + 1
                 if self.momentum is None:

@@ -76,7 +76,7 @@ def mean(x, dim=None, keepdim=False):
 def _extreme(x, dim, keepdim, largest):
     x, = as_tensors(x)
     xp, shape = x.backend.xp, tuple(x.shape)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{'max' if largest else 'min'}() of an empty tensor (shape {shape})")
     pick = xp.max if largest else xp.min
     if dim is None:

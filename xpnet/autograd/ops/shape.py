@@ -26,9 +26,9 @@ def reshape(x, *shape):
     known = 1
     for s in shape:
         known *= s if s != -1 else 1
-    if shape.count(-1) > 1 or (-1 not in shape and known != x.size) or \
-            (-1 in shape and (known == 0 or x.size % known)):
-        raise ValueError(f"reshape: cannot view a tensor of shape {src} ({x.size} elements) "
+    if shape.count(-1) > 1 or (-1 not in shape and known != x.numel()) or \
+            (-1 in shape and (known == 0 or x.numel() % known)):
+        raise ValueError(f"reshape: cannot view a tensor of shape {src} ({x.numel()} elements) "
                          f"as shape {shape}")
     y = xp.reshape(x.data, shape)
     return record(y, (x,), lambda g: (xp.reshape(g, src),))

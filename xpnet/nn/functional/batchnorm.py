@@ -29,7 +29,7 @@ def _check(input, running_mean, running_var, weight, bias, training, layer):
             raise ValueError(f"{layer}: {name} must have shape ({c},) for input of shape "
                              f"{input.shape} ({c} channels); got {t.shape}")
     if training:
-        m = input.size // max(c, 1)
+        m = input.numel() // max(c, 1)
         if m <= 1:
             raise ValueError(f"{layer}: expected more than 1 value per channel when training; "
                              f"got input of shape {input.shape}")
