@@ -11,9 +11,11 @@ Names, signatures and numerics follow PyTorch::
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     opt = optim.Adam(model.parameters(), lr=1e-3)
 """
-from .autograd import (Tensor, arange, cat, enable_grad, full, gradcheck, is_grad_enabled,
-                       maximum, minimum, no_grad, ones, ones_like, pad, rand, randn, stack,
-                       tensor, where, zeros, zeros_like)
+from .autograd import (Tensor, abs, arange, argmax, argmin, cat, clamp, clip, enable_grad, exp,
+                       flatten, full, gradcheck, is_grad_enabled, log, matmul, max, maximum,
+                       mean, min, minimum, no_grad, ones, ones_like, pad, permute, rand, randn,
+                       reshape, sigmoid, sqrt, squeeze, stack, sum, tanh, tensor, transpose,
+                       unsqueeze, where, zeros, zeros_like)
 from .backend import available_backends, get_backend, set_backend, use_backend
 from .dtypes import bool_, float32, float64, int32, int64
 from .random import manual_seed
@@ -24,7 +26,10 @@ __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full
            "rand", "randn", "cat", "stack", "pad", "where", "maximum", "minimum", "no_grad",
            "enable_grad", "is_grad_enabled", "gradcheck", "get_backend", "set_backend",
            "use_backend", "available_backends", "manual_seed", "float32", "float64", "int64",
-           "int32", "bool_", "nn", "optim", "data", "train"]
+           "int32", "bool_", "nn", "optim", "data", "train", "matmul", "exp", "log", "sqrt",
+           "abs", "tanh", "sigmoid", "sum", "mean", "max", "min", "argmax", "argmin",
+           "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "clip",
+           "clamp"]
 
 
 def __getattr__(name):
