@@ -17,6 +17,7 @@ from .autograd import (Tensor, abs, arange, argmax, argmin, cat, clamp, clip, en
                        reshape, sigmoid, sqrt, squeeze, stack, sum, tanh, tensor, transpose,
                        unsqueeze, where, zeros, zeros_like)
 from .backend import available_backends, get_backend, set_backend, use_backend
+from .checkpoint import load, save
 from .dtypes import bool_, float32, float64, int32, int64
 from .random import manual_seed
 
@@ -29,7 +30,7 @@ __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full
            "int32", "bool_", "nn", "optim", "data", "train", "matmul", "exp", "log", "sqrt",
            "abs", "tanh", "sigmoid", "sum", "mean", "max", "min", "argmax", "argmin",
            "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "clip",
-           "clamp"]
+           "clamp", "save", "load"]
 
 
 def __getattr__(name):
