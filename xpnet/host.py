@@ -8,7 +8,7 @@ state dict entry saved by another library), and give results back in the
 kind they were given with :func:`like`: a Tensor comes back as a Tensor on
 *its own* backend (not the current one), anything else as a NumPy array.
 
-The data layer uses these through :mod:`xpnet.data._host`; ``nn`` and
+The data layer uses these directly; ``nn`` and
 ``optim`` use them so that they never import NumPy themselves.
 """
 from __future__ import annotations

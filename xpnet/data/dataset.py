@@ -25,7 +25,7 @@ from typing import Any, Sequence, Tuple
 
 import numpy
 
-from ._host import to_host
+from ..host import to_host
 
 
 def collate(samples: Sequence[Any]) -> Tuple[numpy.ndarray, ...]:

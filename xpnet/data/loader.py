@@ -45,7 +45,8 @@ from typing import Any, Iterator, Optional, Tuple
 
 import numpy
 
-from ._host import check_int, make_rng
+from ..host import check_int
+from ..random import make_rng
 from .dataset import Dataset, collate
 
 

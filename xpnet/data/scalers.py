@@ -37,7 +37,7 @@ from typing import Any, Dict, Tuple
 
 import numpy
 
-from ._host import is_tensor, like, to_host
+from ..host import is_tensor, like, to_host
 
 
 def _handle_zeros_in_scale(scale: numpy.ndarray, constant: numpy.ndarray) -> numpy.ndarray:

@@ -37,7 +37,8 @@ from typing import Any, List, Optional, Tuple
 
 import numpy
 
-from ._host import check_int, like, make_rng, to_host
+from ..host import check_int, like, to_host
+from ..random import make_rng
 
 
 def _check_size(value: Any, name: str, n: int) -> None:
