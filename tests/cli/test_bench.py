@@ -294,3 +294,20 @@ def test_kernels_report_lists_every_kernel_dtype_and_arch(capsys):
 def test_kernels_report_rejects_an_unknown_arch(capsys):
     assert main(["bench", "--kernels", "--arch", "sm_99"]) == 2
     assert "sm_99" in capsys.readouterr().err
+
+
+def test_ratio_is_the_median_of_back_to_back_pairs():
+    # a slow spell hits one pair on both sides: the paired ratio stays 0.5, while
+    # the ratio of the medians would be thrown off by the spell
+    times = iter([1, 2, 1, 2, 10, 20, 10, 20, 10, 20])
+    timer = lambda fn: next(times)  # noqa: E731
+    rows = bench.measure([Case("c", "op", flops=1.0)], lambda c: (lambda: None),
+                         lambda c: (lambda: None), timer, timer, repeat=5, warmup=0)
+    assert rows[0]["ratio"] == pytest.approx(0.5)
+    assert rows[0]["xpnet"] / rows[0]["torch"] == pytest.approx(0.5)
+    # the machine slows down halfway (pairs 4, 5): medians 1 vs 10 say 0.1, pairs say 0.5
+    times = iter([1, 2, 1, 2, 1, 10, 5, 10, 5, 10])
+    rows = bench.measure([Case("c", "op", flops=1.0)], lambda c: (lambda: None),
+                         lambda c: (lambda: None), timer, timer, repeat=5, warmup=0)
+    assert rows[0]["ratio"] == pytest.approx(0.5)           # pairs: .5 .5 .1 .5 .5
+    assert rows[0]["xpnet"] / rows[0]["torch"] == pytest.approx(0.1)

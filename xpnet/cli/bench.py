@@ -4,7 +4,7 @@ For each case (see :mod:`.bench_cases`) xpnet and, when importable, PyTorch
 run in this one process, interleaved (x, t, x, t, ...) after ``--warmup``
 untimed runs, so machine noise hits both alike; the table shows medians,
 GFLOP/s or GB/s and the ratio xpnet time / PyTorch time (below 1 means xpnet
-is faster).
+is faster), the median of the ratios of back-to-back pairs.
 
 * CPU backends (``numpy``): wall-clock time, next to PyTorch on the CPU.
 * ``cupy``: the kernels are compiled first (not timed), each call is timed
@@ -113,7 +113,10 @@ def measure(cases, make_ours: Callable, make_theirs: Optional[Callable], time_ou
 
     ``make_ours(case)`` / ``make_theirs(case)`` return the thunks (``make_theirs``
     None, or returning None, means no comparison).  Returns
-    ``[dict(case=..., xpnet=seconds, torch=seconds or None), ...]``.
+    ``[dict(case=..., xpnet=seconds, torch=seconds or None, ratio=float or None), ...]``
+    where ``ratio`` is the median over the runs of ours/theirs *within each pair*:
+    a pair runs back to back, so a slow spell of a noisy machine hits both sides
+    of it and cancels in the ratio, which the ratio of the two medians does not.
     """
     rows = []
     for case in cases:
@@ -129,7 +132,9 @@ def measure(cases, make_ours: Callable, make_theirs: Optional[Callable], time_ou
             if theirs:
                 t_theirs.append(time_theirs(theirs))
         rows.append(dict(case=case, xpnet=statistics.median(t_ours),
-                         torch=statistics.median(t_theirs) if t_theirs else None))
+                         torch=statistics.median(t_theirs) if t_theirs else None,
+                         ratio=statistics.median(a / b for a, b in zip(t_ours, t_theirs))
+                         if t_theirs else None))
     return rows
 
 
@@ -156,7 +161,7 @@ def format_table(rows: List[dict], backend: str, peaks: Optional[DevicePeaks] = 
             row["peak"] = "-" if frac is None else f"{100 * frac:.1f}%"
         row.update(theirs="-" if theirs is None else f"{theirs * 1e3:.3f}",
                    trate=rate(case, theirs),
-                   ratio="-" if theirs is None else f"{ours / theirs:.2f}")
+                   ratio="-" if theirs is None else f"{r.get('ratio') or ours / theirs:.2f}")
         out.append(row)
     headers = {"ours": f"xpnet[{backend}] ms", "rate": "rate", "peak": "% peak",
                "theirs": f"{torch_label} ms", "trate": f"{torch_label} rate",
