@@ -250,9 +250,15 @@ def _forward(x, weight, bias, g: _Geom):
         return y
     m = _chunk_size(g, dtype.itemsize)
     L = g.P * g.row
+    crs = g.C * g.R * g.S
     w2 = numpy.ascontiguousarray(weight).reshape(g.K, -1)
+    # one group: the GEMM adds the bias (a column of w2 times a row of ones in
+    # cols), cheaper than a broadcast add during the strided output copy
+    fused_bias = bias is not None and g.G == 1
+    if fused_bias:
+        w2 = numpy.concatenate([w2, bias.reshape(g.K, 1)], axis=1)
     xpad, xflat = _padded_buffer(g, m, dtype)
-    cols_store = _scratch("cols", g.C * g.R * g.S * m * L, dtype)
+    cols_store = _scratch("cols", (crs + fused_bias) * m * L, dtype)
     ybuf_store = _scratch("out", g.K * m * L, dtype)
     for n0 in range(0, g.N, m):  # chunks of images, each one GEMM
         c = min(m, g.N - n0)
@@ -261,9 +267,14 @@ def _forward(x, weight, bias, g: _Geom):
         ybuf = _front(ybuf_store, (g.K, c * L))
         _fill_padded(xpad, x[n0:n0 + c], g)
         _im2col(cols, xflat, g)
-        _grouped_matmul(w2, cols, ybuf, g.G)
+        if fused_bias:
+            full = _front(cols_store, (crs + 1, c * L))  # the rows of cols, then ones
+            full[crs] = 1
+            numpy.matmul(w2, full, out=ybuf)
+        else:
+            _grouped_matmul(w2, cols, ybuf, g.G)
         src = ybuf.reshape(g.K, c, g.P, g.row)[..., :g.Q].transpose(1, 0, 2, 3)
-        if bias is None:
+        if bias is None or fused_bias:
             y[n0:n0 + c] = src
         else:
             numpy.add(src, bias.reshape(g.K, 1, 1), out=y[n0:n0 + c])
