@@ -62,6 +62,8 @@ def test_predict_matches_forward_in_eval_mode(backend_name):
     assert not out.requires_grad
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
 def test_fit_stops_on_nan_loss():
     x, y = _blobs(32)
     model = nn.Linear(2, 2)
