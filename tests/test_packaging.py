@@ -55,3 +55,12 @@ def test_installed_package_finds_its_kernels_and_data(installed):
     assert "site-packages" in installed["module"]
     assert "site-packages" in installed["kernels"]
     assert installed["digits"] == 1797
+
+
+def test_every_source_module_is_installed(installed):
+    # a new subpackage missing from pyproject's package list would be left out of the wheel
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[1]
+    source = {str(p.relative_to(root)) for p in (root / "xpnet").rglob("*.py")}
+    missing = sorted(source - set(installed["files"]))
+    assert not missing, f"not in the installed package: {missing}"
