@@ -154,9 +154,9 @@ class Launcher(abc.ABC):
 
     xp: Any = None
 
-    @abc.abstractmethod
     def is_array(self, a: Any) -> bool:
-        """True if ``a`` is an array this launcher can pass to a kernel."""
+        """True if ``a`` is an array this launcher can pass to a kernel (an ``xp.ndarray``)."""
+        return isinstance(a, self.xp.ndarray)
 
     @abc.abstractmethod
     def _launch(self, spec: KernelSpec, dtype: numpy.dtype, grid, block, shared_mem: int,
@@ -239,9 +239,6 @@ class CupyLauncher(Launcher):
         import cupy  # only here: importing xpnet never imports CuPy
         self.xp = cupy
         self._modules: Dict[tuple, Any] = {}
-
-    def is_array(self, a):
-        return isinstance(a, self.xp.ndarray)
 
     def _module(self, source: str, dtype):
         from .sources import kernel_dir, source_path

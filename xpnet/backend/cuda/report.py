@@ -49,9 +49,6 @@ class RecordingLauncher(Launcher):
     def __init__(self):
         self.launches: List[dict] = []
 
-    def is_array(self, a):
-        return isinstance(a, numpy.ndarray)
-
     def compile(self, source, dtype):
         pass
 

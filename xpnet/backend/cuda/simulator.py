@@ -229,9 +229,6 @@ class SimLauncher(Launcher):
     def __repr__(self):
         return f"SimLauncher(schedule={self.schedule!r}, seed={self.seed}, asan={self.asan})"
 
-    def is_array(self, a):
-        return isinstance(a, numpy.ndarray)
-
     def compile(self, source, dtype):
         load_library(source, self.asan)
 
