@@ -126,13 +126,14 @@ class KernelCompileError(RuntimeError):
     """A kernel source failed to compile (message: file, line, options, log)."""
 
 
-def compile_error(path, options: Sequence[str], log: str) -> KernelCompileError:
-    """A :class:`KernelCompileError` for ``path``, finding the first error line in ``log``
-    (g++ ``file:line:col: error`` or NVRTC ``file(line): error``)."""
-    m = re.search(r"([^\s:()]+)(?::(\d+):\d+:|\((\d+)\):)\s*(?:fatal )?error", log)
+def compile_error(path, options: Sequence[str], log: str,
+                  cls: type = KernelCompileError) -> KernelCompileError:
+    """A ``cls`` (:class:`KernelCompileError` or a subclass) for ``path``, finding the first
+    error line in ``log`` (g++ ``file:line:col: error`` or NVRTC ``file(line): error``)."""
+    m = re.search(r"([^\s:()]+)(?::(\d+):\d+:|\((\d+)\):)\s*(?:fatal |catastrophic )?error", log)
     where = f"{m.group(1)}, line {m.group(2) or m.group(3)}" if m else f"{path}"
-    return KernelCompileError(f"CUDA kernel source {path} failed to compile at {where} "
-                              f"(options: {' '.join(map(str, options))}):\n{log.strip()}")
+    return cls(f"CUDA kernel source {path} failed to compile at {where} "
+               f"(options: {' '.join(map(str, options))}):\n{log.strip()}")
 
 
 def _dims(what: str, dims, limits) -> Tuple[int, int, int]:

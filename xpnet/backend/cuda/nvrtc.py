@@ -35,6 +35,10 @@ import struct
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy
+
+from .launch import KernelCompileError, compile_error, kernel_specs, load_all_specs
+
 #: architectures every kernel must compile for (Volta .. Hopper)
 ARCHS: Tuple[str, ...] = ("sm_70", "sm_75", "sm_80", "sm_86", "sm_89", "sm_90")
 #: C++ element types the kernels are instantiated for, by NumPy dtype name
@@ -49,7 +53,7 @@ class NvrtcUnavailable(RuntimeError):
     """libnvrtc cannot be found or loaded here (the message says why)."""
 
 
-class NvrtcCompileError(RuntimeError):
+class NvrtcCompileError(KernelCompileError):
     """A kernel source failed to compile; the message names file, line and options."""
 
 
@@ -169,10 +173,7 @@ def compile_source(source: str, filename: str, name_expressions: Sequence[str], 
         log = _get_bytes(lib, prog, "nvrtcGetProgramLogSize", "nvrtcGetProgramLog")
         log = log.rstrip(b"\0").decode(errors="replace")
         if status != 0:
-            m = re.search(r"^(.*?)\((\d+)\): (?:catastrophic )?error", log, re.M)
-            where = f"{m.group(1)}, line {m.group(2)}" if m else filename
-            raise NvrtcCompileError(
-                f"NVRTC failed to compile {where} for {arch} with options {' '.join(opts)}:\n{log}")
+            raise compile_error(filename, opts, log, NvrtcCompileError)
         cubin = _get_bytes(lib, prog, "nvrtcGetCUBINSize", "nvrtcGetCUBIN")
         lowered = {}
         for expr in name_expressions:
@@ -284,15 +285,13 @@ def kernel_files() -> List[str]:
 
 def name_expressions(filename: str, dtypes: Sequence[str] = tuple(CTYPES)) -> List[str]:
     """Instantiations to compile for ``filename``: every registered KernelSpec of
-    that source (``launch.load_all_specs``), plus any ``template <typename T>
+    that source (:func:`.launch.load_all_specs`), plus any ``template <typename T>
     __global__ void xpnet_*`` kernel of the source that no spec names."""
-    import numpy
-    from . import launch
     from .sources import source_path
     try:
-        all_specs = launch.load_all_specs()
+        all_specs = load_all_specs()
     except ModuleNotFoundError:   # a wrapper module not written yet: use what is registered
-        all_specs = launch.kernel_specs()
+        all_specs = kernel_specs()
     specs = [s for s in all_specs if s.source == filename]
     exprs = [s.name_expression(numpy.dtype(d)) for s in specs for d in dtypes]
     registered = {"xpnet_" + s.name for s in specs}
