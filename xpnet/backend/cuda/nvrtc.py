@@ -127,13 +127,6 @@ def unavailable_reason() -> Optional[str]:
     return None
 
 
-def nvrtc_version() -> Tuple[int, int]:
-    lib = load_nvrtc()
-    major, minor = ctypes.c_int(), ctypes.c_int()
-    lib.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))
-    return major.value, minor.value
-
-
 def _check(lib, status: int, what: str) -> None:
     if status != 0:
         raise RuntimeError(f"{what} failed: {lib.nvrtcGetErrorString(status).decode()}")
@@ -308,12 +301,3 @@ def compile_file(filename: str, arch: str, dtypes: Tuple[str, ...] = tuple(CTYPE
     path = source_path(filename)
     return compile_source(path.read_text(), filename, name_expressions(filename, dtypes), arch,
                           options=(f"-I{kernel_dir()}", f"-I{path.parent}"))
-
-
-def resource_table(archs: Sequence[str] = ARCHS) -> List[KernelResources]:
-    """Resources of every kernel instantiation of every file, for each arch."""
-    rows = []
-    for filename in kernel_files():
-        for arch in archs:
-            rows.extend(compile_file(filename, arch).kernels.values())
-    return rows
