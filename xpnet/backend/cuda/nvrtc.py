@@ -38,9 +38,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy
 
 from .launch import KernelCompileError, compile_error, kernel_specs, load_all_specs
+from .occupancy import ARCH_LIMITS
 
-#: architectures every kernel must compile for (Volta .. Hopper)
-ARCHS: Tuple[str, ...] = ("sm_70", "sm_75", "sm_80", "sm_86", "sm_89", "sm_90")
+#: architectures every kernel must compile for (Volta .. Hopper): those the occupancy
+#: table describes, so every compiled arch can be reported
+ARCHS: Tuple[str, ...] = tuple(ARCH_LIMITS)
 #: C++ element types the kernels are instantiated for, by NumPy dtype name
 CTYPES = {"float32": "float", "float64": "double"}
 #: options used for every compile (the arch and ptxas flags are added per call)
