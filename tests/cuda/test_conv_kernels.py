@@ -24,7 +24,7 @@ import pytest
 
 from tolerances import tol
 from xpnet.backend.cuda import conv2d
-from xpnet.backend.cuda.simulator import SimLauncher
+from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env
 
 try:
     from xpnet.backend.cuda.simulator import compiler_version, compiler
@@ -339,13 +339,11 @@ def test_no_out_of_bounds_access_under_asan():
     import pathlib
     import subprocess
     import sys
-    libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
-                             text=True).stdout.strip()
-    if not libasan or not os.path.isabs(libasan):
-        pytest.skip("gcc's libasan.so not found")
+    env = asan_subprocess_env()
+    if not os.path.isabs(env["LD_PRELOAD"]):
+        pytest.skip("the compiler's libasan.so not found")
     here = pathlib.Path(__file__).resolve().parent
-    env = dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0",
-               PYTHONPATH=os.pathsep.join([str(here), str(here.parent), str(here.parents[1])]))
+    env["PYTHONPATH"] = os.pathsep.join([str(here), str(here.parent), str(here.parents[1])])
     r = subprocess.run([sys.executable, "-c", ASAN_SCRIPT], env=env, capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0 and "ASAN-CLEAN" in r.stdout, r.stderr[-3000:]
