@@ -82,6 +82,31 @@ def _torch_env(device: str, dtype: str, sync: bool):
     return torch, tdt, (torch.cuda.synchronize if cuda and sync else (lambda: None))
 
 
+def _layer_thunk(forward, backward: bool, no_grad, ones_like, done) -> Callable[[], None]:
+    """run(): ``forward()`` under ``no_grad``, or ``forward()`` then backward from ones; then
+    ``done()``.  xpnet and PyTorch thunks alike (same autograd API)."""
+    def run():
+        if backward:
+            y = forward()
+            y.backward(ones_like(y))
+        else:
+            with no_grad():
+                forward()
+        done()
+    return run
+
+
+def _step_thunk(model, loss_fn, opt, x, y, done) -> Callable[[], None]:
+    """run(): one optimizer step of ``model`` on the batch ``(x, y)``, then ``done()``
+    (xpnet and PyTorch alike)."""
+    def run():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+        done()
+    return run
+
+
 def _shape_label(shape) -> str:
     n, c, h, w, k, r, _ = shape
     return f"{n}x{c}x{h}x{w} K{k} {r}x{r}"
@@ -194,31 +219,15 @@ def _conv_case(shape, backward: bool, dtype: str) -> Case:
             tx = xpnet.tensor(x, requires_grad=backward)
             tw = xpnet.tensor(wt, requires_grad=backward)
         be, done = get_backend(backend), _xpnet_sync(backend, sync)
-
-        def run():
-            if backward:
-                y = F.conv2d(tx, tw, padding=pad)
-                y.backward(xpnet.Tensor(be.xp.ones_like(y.data), be))
-            else:
-                with xpnet.no_grad():
-                    F.conv2d(tx, tw, padding=pad)
-            done()
-        return run
+        return _layer_thunk(lambda: F.conv2d(tx, tw, padding=pad), backward, xpnet.no_grad,
+                            lambda y: xpnet.Tensor(be.xp.ones_like(y.data), be), done)
 
     def make_torch(device="cpu", sync=True):
         torch, _, done = _torch_env(device, dtype, sync)
         tx = torch.from_numpy(x).to(device).requires_grad_(backward)
         tw = torch.from_numpy(wt).to(device).requires_grad_(backward)
-
-        def run():
-            if backward:
-                y = torch.nn.functional.conv2d(tx, tw, padding=pad)
-                y.backward(torch.ones_like(y))
-            else:
-                with torch.no_grad():
-                    torch.nn.functional.conv2d(tx, tw, padding=pad)
-            done()
-        return run
+        return _layer_thunk(lambda: torch.nn.functional.conv2d(tx, tw, padding=pad), backward,
+                            torch.no_grad, torch.ones_like, done)
 
     label = f"conv2d {'fwd+bwd' if backward else 'fwd'} {_shape_label(shape)}"
     return Case(label, "conv2d", flops=flops, make_xpnet=make_xpnet, make_torch=make_torch,
@@ -238,31 +247,14 @@ def _bn_case(shape, backward: bool, dtype: str) -> Case:
             layer = nn.BatchNorm2d(c).to(dtype=numpy.dtype(dtype))
             tx = xpnet.tensor(x, requires_grad=backward)
         be, done = get_backend(backend), _xpnet_sync(backend, sync)
-
-        def run():
-            if backward:
-                y = layer(tx)
-                y.backward(xpnet.Tensor(be.xp.ones_like(y.data), be))
-            else:
-                with xpnet.no_grad():
-                    layer(tx)
-            done()
-        return run
+        return _layer_thunk(lambda: layer(tx), backward, xpnet.no_grad,
+                            lambda y: xpnet.Tensor(be.xp.ones_like(y.data), be), done)
 
     def make_torch(device="cpu", sync=True):
         torch, tdt, done = _torch_env(device, dtype, sync)
         layer = torch.nn.BatchNorm2d(c).to(device=device, dtype=tdt)
         tx = torch.from_numpy(x).to(device).requires_grad_(backward)
-
-        def run():
-            if backward:
-                y = layer(tx)
-                y.backward(torch.ones_like(y))
-            else:
-                with torch.no_grad():
-                    layer(tx)
-            done()
-        return run
+        return _layer_thunk(lambda: layer(tx), backward, torch.no_grad, torch.ones_like, done)
 
     label = f"batch_norm {'fwd+bwd' if backward else 'fwd'} {'x'.join(map(str, shape))}"
     return Case(label, "batch_norm", bytes=nbytes, make_xpnet=make_xpnet, make_torch=make_torch,
@@ -290,15 +282,7 @@ def _train_step_case(batch=64, dtype="float32") -> Case:
             model = reference_cnn().to(dtype=numpy.dtype(dtype))
             tx, ty = xpnet.tensor(x), xpnet.tensor(y)
         opt = optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
-        done = _xpnet_sync(backend, sync)
-
-        def run():
-            opt.zero_grad()
-            loss_fn(model(tx), ty).backward()
-            opt.step()
-            done()
-        return run
+        return _step_thunk(model, nn.CrossEntropyLoss(), opt, tx, ty, _xpnet_sync(backend, sync))
 
     def make_torch(device="cpu", sync=True):
         torch, tdt, done = _torch_env(device, dtype, sync)
@@ -310,15 +294,8 @@ def _train_step_case(batch=64, dtype="float32") -> Case:
             tnn.Flatten(), tnn.Linear(3136, 128), tnn.ReLU(), tnn.Dropout(0.5),
             tnn.Linear(128, 10)).to(device=device, dtype=tdt)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = tnn.CrossEntropyLoss()
         tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-
-        def run():
-            opt.zero_grad()
-            loss_fn(model(tx), ty).backward()
-            opt.step()
-            done()
-        return run
+        return _step_thunk(model, tnn.CrossEntropyLoss(), opt, tx, ty, done)
 
     return Case(f"train step reference CNN, batch {batch}", "train_step",
                 flops=reference_cnn_flops(batch), make_xpnet=make_xpnet, make_torch=make_torch,
