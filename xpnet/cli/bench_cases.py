@@ -33,6 +33,7 @@ from typing import Callable, List, Optional
 import numpy
 
 from ..backend import get_backend, use_backend
+from ..backend.conv_geometry import conv_geometry
 
 
 @dataclass
@@ -50,10 +51,10 @@ def _rng():
     return numpy.random.default_rng(0)
 
 
-def conv_flops(n, c, h, w, k, r, s, pad, stride=1, groups=1):
-    p = (h + 2 * pad - r) // stride + 1
-    q = (w + 2 * pad - s) // stride + 1
-    return 2.0 * n * k * p * q * (c // groups) * r * s
+def conv_flops(n, c, h, w, k, r, s, pad, stride=1, groups=1) -> float:
+    """FLOPs of one conv2d forward (:attr:`ConvGeometry.flops`)."""
+    return float(conv_geometry((n, c, h, w), (k, c // groups, r, s), (stride, stride), (pad, pad),
+                               (1, 1), groups).flops)
 
 
 # (N, C, H, W, K, R, pad): the reference CNN's two convolutions, then REFERENCE.md's
@@ -112,6 +113,11 @@ def _shape_label(shape) -> str:
     return f"{n}x{c}x{h}x{w} K{k} {r}x{r}"
 
 
+def _shape_flops(shape) -> float:
+    n, c, h, w, k, r, pad = shape
+    return conv_flops(n, c, h, w, k, r, r, pad)
+
+
 @functools.lru_cache(maxsize=None)
 def _conv_data(shape, dtype):
     """x, weight, bias, grad_out and (stride, padding, dilation, groups) of a conv shape
@@ -158,7 +164,7 @@ def _conv_op_case(shape, op: str, dtype: str) -> Case:
         return run
 
     return Case(f"op {op} {_shape_label(shape)}", "op",
-                flops=conv_flops(*shape[:6], shape[5], shape[6]), make_xpnet=make_xpnet,
+                flops=_shape_flops(shape), make_xpnet=make_xpnet,
                 make_torch=make_torch, dtype=dtype)
 
 
@@ -210,7 +216,7 @@ def _bn_op_case(shape, op: str, dtype: str) -> Case:
 def _conv_case(shape, backward: bool, dtype: str) -> Case:
     """The conv2d function through autograd (forward, or forward + backward)."""
     x, wt, _, _, (_, (pad, _), _, _) = _conv_data(shape, dtype)
-    flops = conv_flops(*shape[:6], shape[5], shape[6]) * (3 if backward else 1)
+    flops = _shape_flops(shape) * (3 if backward else 1)
 
     def make_xpnet(backend, sync=True):
         import xpnet
