@@ -62,18 +62,32 @@ def as_tensors(*values):
     return out
 
 
-def record(data, inputs: Sequence, backward: Callable, backend=None):
+def tensor_of(a, b):
+    """The operand of a binary op whose backend it runs on: ``a`` if a Tensor, else ``b``."""
+    return a if hasattr(a, "backend") else b
+
+
+def raw(v):
+    """The array behind an operand from :func:`as_tensors`: a Tensor's data, a scalar as it is."""
+    return v.data if hasattr(v, "backend") else v
+
+
+def shape_of(v) -> tuple:
+    """An operand's shape for broadcasting: a Tensor's shape, ``()`` for a Python scalar."""
+    return tuple(v.shape) if hasattr(v, "shape") else ()
+
+
+def record(data, inputs: Sequence, backward: Callable):
     """Wrap the forward result ``data`` as a Tensor and, if needed, remember how to differentiate it.
 
     ``inputs`` are the op's arguments (Tensors, or scalars that get no
     gradient); ``backward(g)`` returns one gradient array (or None) per input.
+    The result lives on the backend of the first Tensor among ``inputs``.
     """
     from .tensor import Tensor
 
     parents = tuple(t for t in inputs if isinstance(t, Tensor))
-    if backend is None:
-        backend = parents[0].backend
-    out = Tensor(data, backend)
+    out = Tensor(data, parents[0].backend)
     if is_grad_enabled() and any(p.requires_grad for p in parents):
         out.requires_grad = True
         positions = tuple(i for i, t in enumerate(inputs) if isinstance(t, Tensor))

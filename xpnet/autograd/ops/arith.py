@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..function import as_tensors, record, unbroadcast
+from ..function import as_tensors, raw, record, shape_of, tensor_of, unbroadcast
 from .promotion import promote
 
 
@@ -26,60 +26,48 @@ def broadcast_shapes(*shapes):
     return tuple(out)
 
 
-def _raw(v):
-    return v.data if hasattr(v, "data") and not isinstance(v, (int, float)) else v
-
-
-def _shape(v):
-    return tuple(v.shape) if hasattr(v, "shape") else ()
-
-
-def _xp(a, b):
-    return (a if hasattr(a, "backend") else b).backend.xp
-
-
 def add(a, b):
     """``a + b``; d/da = 1, d/db = 1."""
     a, b = promote(*as_tensors(a, b))
-    xp = _xp(a, b)
-    y = _raw(a) + _raw(b)
+    xp = tensor_of(a, b).backend.xp
+    y = raw(a) + raw(b)
 
     def backward(g):
-        return unbroadcast(xp, g, _shape(a)), unbroadcast(xp, g, _shape(b))
+        return unbroadcast(xp, g, shape_of(a)), unbroadcast(xp, g, shape_of(b))
     return record(y, (a, b), backward)
 
 
 def sub(a, b):
     """``a - b``; d/da = 1, d/db = -1."""
     a, b = promote(*as_tensors(a, b))
-    xp = _xp(a, b)
-    y = _raw(a) - _raw(b)
+    xp = tensor_of(a, b).backend.xp
+    y = raw(a) - raw(b)
 
     def backward(g):
-        return unbroadcast(xp, g, _shape(a)), unbroadcast(xp, -g, _shape(b))
+        return unbroadcast(xp, g, shape_of(a)), unbroadcast(xp, -g, shape_of(b))
     return record(y, (a, b), backward)
 
 
 def mul(a, b):
     """``a * b``; d/da = b, d/db = a."""
     a, b = promote(*as_tensors(a, b))
-    xp = _xp(a, b)
-    ra, rb = _raw(a), _raw(b)
+    xp = tensor_of(a, b).backend.xp
+    ra, rb = raw(a), raw(b)
 
     def backward(g):
-        return unbroadcast(xp, g * rb, _shape(a)), unbroadcast(xp, g * ra, _shape(b))
+        return unbroadcast(xp, g * rb, shape_of(a)), unbroadcast(xp, g * ra, shape_of(b))
     return record(ra * rb, (a, b), backward)
 
 
 def div(a, b):
     """``a / b``; d/da = 1/b, d/db = -a/b^2."""
     a, b = promote(*as_tensors(a, b), true_division=True)
-    xp = _xp(a, b)
-    ra, rb = _raw(a), _raw(b)
+    xp = tensor_of(a, b).backend.xp
+    ra, rb = raw(a), raw(b)
     y = ra / rb
 
     def backward(g):
-        return unbroadcast(xp, g / rb, _shape(a)), unbroadcast(xp, -g * y / rb, _shape(b))
+        return unbroadcast(xp, g / rb, shape_of(a)), unbroadcast(xp, -g * y / rb, shape_of(b))
     return record(y, (a, b), backward)
 
 
@@ -91,8 +79,8 @@ def pow(a, b):
     may be a Python scalar (``x ** 2``, ``2 ** x``).
     """
     a, b = promote(*as_tensors(a, b))
-    xp = _xp(a, b)
-    ra, rb = _raw(a), _raw(b)
+    xp = tensor_of(a, b).backend.xp
+    ra, rb = raw(a), raw(b)
     y = ra ** rb
     a_is_tensor, b_is_tensor = hasattr(a, "backend"), hasattr(b, "backend")
 
@@ -102,13 +90,13 @@ def pow(a, b):
             if not b_is_tensor and rb == 0:
                 ga = xp.zeros_like(ra)
             else:
-                ga = unbroadcast(xp, g * rb * ra ** (rb - 1), _shape(a))
+                ga = unbroadcast(xp, g * rb * ra ** (rb - 1), shape_of(a))
         if b_is_tensor:
             if a_is_tensor:
                 log_a = xp.log(xp.where(ra > 0, ra, xp.ones_like(ra)))
             else:  # a Python scalar base: its log is a Python float
                 log_a = math.log(ra) if ra > 0 else 0.0
-            gb = unbroadcast(xp, g * y * log_a, _shape(b))
+            gb = unbroadcast(xp, g * y * log_a, shape_of(b))
         return ga, gb
     return record(y, (a, b), backward)
 

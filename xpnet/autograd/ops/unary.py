@@ -6,7 +6,7 @@ gradient where ``min <= x <= max`` (boundaries included); ``maximum`` and
 """
 from __future__ import annotations
 
-from ..function import as_tensors, record, unbroadcast
+from ..function import as_tensors, raw, record, shape_of, tensor_of, unbroadcast
 
 
 def exp(x):
@@ -72,37 +72,32 @@ def clip(x, min=None, max=None):
 def where(condition, a, b):
     """``a`` where ``condition`` else ``b`` (broadcasting); gradients are routed the same way."""
     a, b, condition = as_tensors(a, b, condition)
-    t = a if hasattr(a, "backend") else b
+    t = tensor_of(a, b)
     xp = t.backend.xp
-    cond = condition.data if hasattr(condition, "data") else condition
-    ra = a.data if hasattr(a, "backend") else a
-    rb = b.data if hasattr(b, "backend") else b
+    cond, ra, rb = raw(condition), raw(a), raw(b)
     ra_arr = ra if hasattr(ra, "shape") else xp.asarray(ra, dtype=t.data.dtype)
     rb_arr = rb if hasattr(rb, "shape") else xp.asarray(rb, dtype=t.data.dtype)
     y = xp.where(cond, ra_arr, rb_arr)
 
     def backward(g):
         zero = xp.zeros_like(g)
-        ga = unbroadcast(xp, xp.where(cond, g, zero), tuple(getattr(ra, "shape", ())))
-        gb = unbroadcast(xp, xp.where(cond, zero, g), tuple(getattr(rb, "shape", ())))
+        ga = unbroadcast(xp, xp.where(cond, g, zero), shape_of(a))
+        gb = unbroadcast(xp, xp.where(cond, zero, g), shape_of(b))
         return ga, gb, None
-    return record(y, (a, b, condition), backward, backend=t.backend)
+    return record(y, (a, b, condition), backward)
 
 
 def _pairwise(a, b, pick_a):
     a, b = as_tensors(a, b)
-    t = a if hasattr(a, "backend") else b
-    xp = t.backend.xp
-    ra = a.data if hasattr(a, "backend") else a
-    rb = b.data if hasattr(b, "backend") else b
+    xp = tensor_of(a, b).backend.xp
+    ra, rb = raw(a), raw(b)
     y = xp.maximum(ra, rb) if pick_a == "max" else xp.minimum(ra, rb)
 
     def backward(g):
         # a gets g where it alone was picked, g/2 on a tie; b gets the rest
         ga = xp.where(ra == rb, g / 2, xp.where(y == ra, g, xp.zeros_like(g)))
-        return (unbroadcast(xp, ga, tuple(getattr(ra, "shape", ()))),
-                unbroadcast(xp, g - ga, tuple(getattr(rb, "shape", ()))))
-    return record(y, (a, b), backward, backend=t.backend)
+        return unbroadcast(xp, ga, shape_of(a)), unbroadcast(xp, g - ga, shape_of(b))
+    return record(y, (a, b), backward)
 
 
 def maximum(a, b):
