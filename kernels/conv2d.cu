@@ -105,16 +105,20 @@ struct ConvShape {
 #define XPNET_CONV_SHAPE_ARGS N, C, H, W, K, P, Q, R, S, sh, sw, ph, pw, dh, dw, groups
 
 // ---------------------------------------------------------------------------
-// The block GEMM: acc[a][b] += sum over l in [l_begin, l_end) of A(row, l) * B(l, col)
-// for this thread's micro-tile.  LA / LB fetch(regs, l0) read their share of
-// the tile starting at l0 into registers; store(smem, regs) writes it to the
-// shared tile (layout [BK][ROWS + 1], padded against bank conflicts).
+// The block GEMM: acc[a][b] = sum over l in [l_begin, l_end) of A(row, l) * B(l, col)
+// for this thread's micro-tile (acc is zeroed first).  LA / LB fetch(regs, l0) read
+// their share of the tile starting at l0 into registers; store(smem, regs) writes it
+// to the shared tile (layout [BK][ROWS + 1], padded against bank conflicts).
 // ---------------------------------------------------------------------------
 template <class Cfg, typename T, class LA, class LB>
 __device__ __forceinline__ void gemm_mainloop(LA& la, LB& lb, int l_begin, int l_end,
                                               T (*As)[Cfg::BM + 1], T (*Bs)[Cfg::BN + 1],
                                               T (&acc)[Cfg::TM][Cfg::TN]) {
     const int tx = threadIdx.x % Cfg::TX, ty = threadIdx.x / Cfg::TX;
+#pragma unroll
+    for (int i = 0; i < Cfg::TM; ++i)
+#pragma unroll
+        for (int j = 0; j < Cfg::TN; ++j) acc[i][j] = T(0);
     T ra[LA::Map::PER_THREAD], rb[LB::Map::PER_THREAD];
     if (l_begin < l_end) {
         la.fetch(ra, l_begin, l_end);
@@ -330,14 +334,6 @@ struct FilterGradLoader : LoaderBase<Cfg, Cfg::BN, false> {
     }
 };
 
-template <class Cfg, typename T>
-__device__ __forceinline__ void zero(T (&acc)[Cfg::TM][Cfg::TN]) {
-#pragma unroll
-    for (int i = 0; i < Cfg::TM; ++i)
-#pragma unroll
-        for (int j = 0; j < Cfg::TN; ++j) acc[i][j] = T(0);
-}
-
 }  // namespace xpnet_conv
 
 // y = conv2d(x, w) + bias.  Grid (ceil(N*P*Q / BM), ceil(Kg / BN), groups), block NT.
@@ -355,7 +351,6 @@ __global__ void xpnet_conv2d_fwd(const T* __restrict__ x, const T* __restrict__ 
     FwdImageLoader<Cfg, T> la(sp, x, g, m0, threadIdx.x);
     FwdWeightLoader<Cfg, T> lb(sp, w, g, k0, threadIdx.x);
     T acc[Cfg::TM][Cfg::TN];
-    zero<Cfg>(acc);
     gemm_mainloop<Cfg>(la, lb, 0, sp.Kdim, As, Bs, acc);
 
     const int tx = threadIdx.x % Cfg::TX, ty = threadIdx.x / Cfg::TX;
@@ -393,7 +388,6 @@ __global__ void xpnet_conv2d_bwd_data(const T* __restrict__ dy, const T* __restr
     DataGradLoader<Cfg, T> la(sp, dy, g, m0, threadIdx.x);
     DataWeightLoader<Cfg, T> lb(sp, w, g, c0, threadIdx.x);
     T acc[Cfg::TM][Cfg::TN];
-    zero<Cfg>(acc);
     gemm_mainloop<Cfg>(la, lb, 0, sp.Kg * sp.RS, As, Bs, acc);
 
     const int tx = threadIdx.x % Cfg::TX, ty = threadIdx.x / Cfg::TX;
@@ -432,7 +426,6 @@ __global__ void xpnet_conv2d_bwd_filter(const T* __restrict__ dy, const T* __res
     FilterImageLoader<Cfg, T> la(sp, x, g, i0, threadIdx.x);
     FilterGradLoader<Cfg, T> lb(sp, dy, g, k0, threadIdx.x);
     T acc[Cfg::TM][Cfg::TN];
-    zero<Cfg>(acc);
     gemm_mainloop<Cfg>(la, lb, l_begin, l_end, As, Bs, acc);
 
     const int tx = threadIdx.x % Cfg::TX, ty = threadIdx.x / Cfg::TX;
