@@ -20,12 +20,10 @@ from typing import Any, Optional
 import numpy
 
 from ..backend import Backend, get_backend
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, is_floating
 from . import function
 from .ops import arith, reduce, shape, unary
 from .ops.promotion import promote
-
-_FLOATING = (numpy.dtype("float16"), numpy.dtype("float32"), numpy.dtype("float64"))
 
 
 class Tensor:
@@ -92,7 +90,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark a leaf tensor as needing ``.grad`` (floating dtypes only)."""
-        if requires_grad and self.dtype not in _FLOATING:
+        if requires_grad and not is_floating(self.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; "
                             f"this one has dtype {self.dtype}")
         self.requires_grad = bool(requires_grad)
@@ -235,8 +233,7 @@ class Tensor:
 
     def _compare(self, other, op):
         a, b = promote(*function.as_tensors(self, other))
-        rb = b.data if isinstance(b, Tensor) else b
-        return Tensor(op(a.data, rb), a.backend)
+        return Tensor(op(a.data, function.raw(b)), a.backend)
 
     def __eq__(self, o): return self._compare(o, lambda a, b: a == b)
     def __ne__(self, o): return self._compare(o, lambda a, b: a != b)
