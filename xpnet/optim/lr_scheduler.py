@@ -29,8 +29,9 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses set their hyper-parameters, then call this ``__init__``,
-    and define :meth:`get_lr` and ``_hyperparameters`` (names saved in ``state_dict``).
+    """Base class: subclasses pass their hyper-parameters to this ``__init__`` by
+    keyword and define :meth:`get_lr`, ``_check_hyperparameters`` and
+    ``_hyperparameters`` (their names, saved in ``state_dict``).
 
     Args:
         optimizer: the :class:`~xpnet.optim.Optimizer` whose ``lr`` to schedule.
@@ -41,8 +42,9 @@ class LRScheduler:
 
     _hyperparameters: tuple = ()
 
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1, **hyperparameters) -> None:
         name = type(self).__name__
+        self._set_hyperparameters(self._check_hyperparameters(hyperparameters))
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: optimizer must be an xpnet.optim.Optimizer; "
                             f"got {type(optimizer).__name__}")
@@ -59,13 +61,10 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
         self.optimizer = optimizer
         self.base_lrs: List[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._initial = True
-        try:
-            self.step()
-        finally:
-            self._initial = False
+        # PyTorch's initial step: epoch -1 -> 0, the learning rates unchanged
+        self.last_epoch = last_epoch + 1
+        self._step_count = 1
+        self._last_lr = [g["lr"] for g in optimizer.param_groups]
 
     def get_lr(self) -> List[float]:
         """The learning rates for epoch ``self.last_epoch`` (already incremented), one per group."""
@@ -79,11 +78,7 @@ class LRScheduler:
         """Advance one epoch: ``last_epoch += 1`` and set every group's lr."""
         self._step_count += 1
         self.last_epoch += 1
-        if self._initial:
-            values = [g["lr"] for g in self.optimizer.param_groups]
-        else:
-            values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
@@ -115,11 +110,18 @@ class LRScheduler:
                                              for k in self._hyperparameters})
         self.base_lrs, self._last_lr = lists["base_lrs"], lists["_last_lr"]
         self.last_epoch, self._step_count = last_epoch, step_count
-        for k, v in hyper.items():
-            setattr(self, k, v)
+        self._set_hyperparameters(hyper)
 
     def _check_hyperparameters(self, values: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
+        """The validated hyper-parameters ``values`` (a dict keyed by ``_hyperparameters``);
+        subclasses that have any override this."""
+        if values:
+            raise NotImplementedError(f"{type(self).__name__} must define _check_hyperparameters")
+        return {}
+
+    def _set_hyperparameters(self, values: Dict[str, Any]) -> None:
+        for k, v in values.items():
+            setattr(self, k, v)
 
 
 def _scalar_list(values: Any) -> list:
@@ -143,9 +145,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        hp = self._check_hyperparameters({"step_size": step_size, "gamma": gamma})
-        self.step_size, self.gamma = hp["step_size"], hp["gamma"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
     def _check_hyperparameters(self, values):
         return {"step_size": check_int("StepLR", "step_size", values["step_size"], low=1),
@@ -172,8 +172,7 @@ class ExponentialLR(LRScheduler):
     _hyperparameters = ("gamma",)
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = self._check_hyperparameters({"gamma": gamma})["gamma"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, gamma=gamma)
 
     def _check_hyperparameters(self, values):
         return {"gamma": check_real("ExponentialLR", "gamma", values["gamma"])}
@@ -206,9 +205,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        hp = self._check_hyperparameters({"T_max": T_max, "eta_min": eta_min})
-        self.T_max, self.eta_min = hp["T_max"], hp["eta_min"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)
 
     def _check_hyperparameters(self, values):
         return {"T_max": check_int("CosineAnnealingLR", "T_max", values["T_max"], low=1),
