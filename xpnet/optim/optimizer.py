@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from ..autograd.grad_mode import enable_grad
 from ..host import as_host_array, is_tensor
 from ._param_state import ParamState
 from ._validation import _scalar, check_int
@@ -203,7 +204,6 @@ class Optimizer:
         """
         loss = None
         if closure is not None:
-            from ..autograd.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
         checked = []
@@ -260,7 +260,7 @@ class Optimizer:
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}: the state dict has {len(saved_groups)} parameter groups "
                              f"but this optimizer has {len(self.param_groups)}")
-        new_groups, new_states, index = [], [], 0
+        new_groups, new_states = [], []
         for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             ids = list(saved.get("params", []))
             if len(ids) != len(group["params"]):
@@ -279,7 +279,6 @@ class Optimizer:
                 where = f"state[{key}] (param_groups[{gi}]['params'][{i}])"
                 entry = saved_state.pop(_scalar(key), None)
                 new_states.append((p, self._load_entry(name, where, p, entry, hp)))
-                index += 1
         if saved_state:
             raise ValueError(f"{name}: state entries {sorted(saved_state)} belong to no "
                              "parameter of the saved param_groups")
