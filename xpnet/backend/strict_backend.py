@@ -80,17 +80,14 @@ class StrictBackend(Backend):
                                padding, dilation, groups)
 
     def batch_norm_forward_train(self, x, weight, bias, running_mean, running_var, momentum, eps):
+        # the NumPy backend updates the running statistics in place: hand it host
+        # copies (``_via_numpy`` passes NumPy arrays through) and write them back
         host = [None if a is None else self.to_numpy(a) for a in (running_mean, running_var)]
-        out = self._via_numpy_stats(x, weight, bias, host, momentum, eps)
+        out = self._via_numpy("batch_norm_forward_train", x, weight, bias, *host, momentum, eps)
         for dst, src in zip((running_mean, running_var), host):
-            if dst is not None:  # write the updated statistics back in place
+            if dst is not None:
                 dst[...] = self.xp.asarray(src)
         return out
-
-    def _via_numpy_stats(self, x, weight, bias, running, momentum, eps):
-        args = [self.to_numpy(a) if self.is_array(a) else a for a in (x, weight, bias)]
-        out = _numpy_backend.batch_norm_forward_train(*args, *running, momentum, eps)
-        return tuple(self.xp.asarray(o) for o in out)
 
     def batch_norm_forward_inference(self, x, weight, bias, running_mean, running_var, eps):
         return self._via_numpy("batch_norm_forward_inference", x, weight, bias, running_mean,
