@@ -37,14 +37,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
-from .launch import KernelCompileError, compile_error, kernel_specs, load_all_specs
+from .launch import (C_TYPE_OF_DTYPE, KernelCompileError, compile_error, kernel_specs,
+                     load_all_specs)
 from .occupancy import ARCH_LIMITS
 
 #: architectures every kernel must compile for (Volta .. Hopper): those the occupancy
 #: table describes, so every compiled arch can be reported
 ARCHS: Tuple[str, ...] = tuple(ARCH_LIMITS)
 #: C++ element types the kernels are instantiated for, by NumPy dtype name
-CTYPES = {"float32": "float", "float64": "double"}
+CTYPES = {dt.name: c for dt, c in C_TYPE_OF_DTYPE.items()}
 #: options used for every compile (the arch and ptxas flags are added per call)
 BASE_OPTIONS: Tuple[str, ...] = ("-std=c++17",)
 

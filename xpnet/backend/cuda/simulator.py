@@ -37,7 +37,7 @@ from typing import Dict, Optional
 import numpy
 
 from . import sources
-from .launch import KernelSpec, Launcher, compile_error, kernel_specs
+from .launch import DTYPES, KernelSpec, Launcher, compile_error, kernel_specs
 
 SCHEDULES = {"forward": 0, "reverse": 1, "random": 2}
 BASE_FLAGS = ("-std=c++17", "-fPIC", "-shared", "-Wall", "-Wno-unknown-pragmas",
@@ -125,7 +125,7 @@ def wrapper_source(source_copy: pathlib.Path, specs) -> str:
     """The C++ wrapper exporting one launcher per (spec, dtype)."""
     lines = ['#include "cudasim.h"', f'#include "{source_copy}"', ""]
     for spec in specs:
-        for dt in ("float32", "float64"):
+        for dt in DTYPES:
             params = spec.c_params(dt)
             fields = " ".join(f"{p} a{i};" for i, p in enumerate(params))
             unpack = " ".join(f"memcpy(&c.a{i}, &a[{i}], sizeof(c.a{i}));"
@@ -189,7 +189,7 @@ def load_library(source: str, asan: bool = False) -> ctypes.CDLL:
                 "with LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0")
         lib = ctypes.CDLL(str(build_library(source, asan)))
         for spec in kernel_specs(source):
-            for dt in ("float32", "float64"):
+            for dt in DTYPES:
                 fn = getattr(lib, symbol(spec, dt))
                 fn.argtypes = [ctypes.POINTER(_Launch), ctypes.c_void_p, ctypes.c_char_p,
                                ctypes.c_int]
