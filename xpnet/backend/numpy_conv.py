@@ -22,20 +22,25 @@ How the work is laid out
   padded columns of a row instead of the ``Q`` valid ones, so each window is a
   single contiguous run ``xpad_flat[n, c, r*dh*Wp + s*dw : ... + P*Wp]`` and the
   copies run at memcpy speed.  The ``Wp - Q`` extra columns are dropped when
-  the chunk is written to ``y`` (in the same pass that adds the bias and moves
-  the chunk from ``(K, m, ...)`` to ``(m, K, ...)``).  Used only when the waste
-  ``(Wp - Q) / Q`` is small.
+  the chunk is written to ``y`` (in the same pass that moves the chunk from
+  ``(K, m, ...)`` to ``(m, K, ...)``).  Used only when the waste ``(Wp - Q) / Q``
+  is small.
+* The bias: with one group the GEMM adds it (the bias as one more weight
+  column, a row of ones under the columns); with groups it is added in the
+  pass that moves the chunk into ``y``.
 * 1x1 kernels with stride 1 and no padding skip im2col: ``y[n] = W @ x[n]`` as
   one batched matmul.
-* Short reductions (``C*R*S <= K``, one group, e.g. a first layer on
-  grey-scale images) use an image-major im2col ``(m, C*R*S, P*Q)`` and a
-  batched matmul that writes ``y`` in place: the output is the largest array
-  there and the (K, m, ...) -> (m, K, ...) copy would cost more than the GEMM
-  (measured on 64x1x28x28, K=32: 0.5 ms instead of 0.9 ms).
+* Short reductions (``C*R*S <= K``, one group, padding >= 0, e.g. a first
+  layer on grey-scale images) use an image-major im2col ``(m, C*R*S, P*Q)`` and
+  batched matmuls: the forward writes ``y`` in place, the weight gradient
+  reads ``dy`` in place: the output is the largest array there and the
+  (K, m, ...) <-> (m, K, ...) copy would cost more than the GEMM (measured on
+  64x1x28x28, K=32: 0.5 ms instead of 0.9 ms).
 * Gradients: ``dW_g = dy_g (Kg, m*L) @ cols_g^T`` summed over chunks; ``dx``
-  with stride 1 is the full correlation of ``dy`` with the flipped, transposed
-  weight (the forward again), otherwise (and for short reductions) a GEMM into
-  columns followed by col2im (``R*S`` shifted strided slice adds).
+  of a 1x1 kernel is ``W^T @ dy[n]`` (one batched matmul), with stride 1 the
+  full correlation of ``dy`` with the flipped, transposed weight (the forward
+  again), otherwise (and for short reductions) a GEMM into columns followed by
+  col2im (``R*S`` shifted strided slice adds).
 
 All GEMMs run in the input dtype (float32 stays float32).
 """
