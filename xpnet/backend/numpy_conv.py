@@ -164,9 +164,14 @@ def _check_grad_out(grad_out, g: _Geom):
 # ---------------------------------------------------------------------- #
 # building blocks (all operate on one chunk of images)
 # ---------------------------------------------------------------------- #
+def _images_per_chunk(N: int, bytes_per_image: int) -> int:
+    """How many of the ``N`` images make a column matrix of about ``_CHUNK_BYTES``."""
+    return int(min(N, max(1, _CHUNK_BYTES // max(bytes_per_image, 1))))
+
+
 def _chunk_size(g: _Geom, itemsize: int) -> int:
-    per_image = g.C * g.R * g.S * g.P * g.row * itemsize
-    return int(min(g.N, max(1, _CHUNK_BYTES // max(per_image, 1))))
+    """Images per chunk of the im2col paths: ``C*R*S`` rows of ``P*row`` per image."""
+    return _images_per_chunk(g.N, g.C * g.R * g.S * g.P * g.row * itemsize)
 
 
 def _padded_buffer(g: _Geom, m: int, dtype):
@@ -296,7 +301,7 @@ def _image_major_chunks(x, g: _Geom, ones_row: bool = False):
     dtype = x.dtype
     crs, L = g.C * g.R * g.S, g.P * g.Q
     rows = crs + ones_row
-    m = int(min(g.N, max(1, _CHUNK_BYTES // max(rows * L * dtype.itemsize, 1))))
+    m = _images_per_chunk(g.N, rows * L * dtype.itemsize)
     xpad, _ = _padded_buffer(g, m, dtype)
     cols_store = _scratch("cols", m * rows * L, dtype)
     it = dtype.itemsize
