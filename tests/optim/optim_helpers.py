@@ -5,6 +5,7 @@ own float64 NumPy loop of the documented formula, independent of the code
 under test.
 """
 import numpy
+import pytest
 
 import xpnet
 
@@ -83,3 +84,26 @@ def torch_trajectory(torch_optimizer_class, p0, grads, dtype, lrs=None, **kwargs
         opt.step()
         out.append(p.detach().numpy().astype(numpy.float64))
     return out
+
+
+def check_reference(make_optimizer, reference, dtype, lrs=LRS, **options):
+    """Run ``make_optimizer`` on :func:`problem` and compare, step by step, with
+    ``reference(p0, grads, lrs, **options)`` on the same inputs rounded to ``dtype``.
+
+    Returns the optimizer and the parameter, for checks of the state.
+    """
+    p0, grads = problem()
+    got, opt, p = run(make_optimizer, p0, grads, dtype, lrs=lrs)
+    assert_trajectory(got, reference(*cast_problem(p0, grads, dtype), lrs, **options), dtype)
+    return opt, p
+
+
+def check_torch(make_optimizer, torch_name, dtype, lrs=LRS, **options):
+    """Run ``make_optimizer`` and ``torch.optim.<torch_name>(**options)`` on the same
+    inputs and compare the trajectories (skipped without PyTorch)."""
+    torch = pytest.importorskip("torch")
+    p0, grads = problem(seed=1)
+    got, _, _ = run(make_optimizer, p0, grads, dtype, lrs=lrs)
+    expected = torch_trajectory(getattr(torch.optim, torch_name), p0, grads, dtype, lrs=lrs,
+                                **options)
+    assert_trajectory(got, expected, dtype)

@@ -5,8 +5,7 @@ import pytest
 import xpnet
 from xpnet.optim import Adagrad, adagrad_init, adagrad_update
 
-from optim_helpers import (DTYPES, LRS, assert_trajectory, cast_problem, problem, run,
-                           torch_trajectory)
+from optim_helpers import DTYPES, N_STEPS, check_reference, check_torch
 
 OPTIONS = [
     dict(),
@@ -35,20 +34,14 @@ def reference(p0, grads, lrs, lr_decay=0.0, weight_decay=0.0, initial_accumulato
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_trajectory(backend_name, dtype, options):
-    p0, grads = problem()
-    got, opt, p = run(lambda ps: Adagrad(ps, **options), p0, grads, dtype, lrs=LRS)
-    assert_trajectory(got, reference(*cast_problem(p0, grads, dtype), LRS, **options), dtype)
-    assert opt.state[p]["step"] == len(grads)
+    opt, p = check_reference(lambda ps: Adagrad(ps, **options), reference, dtype, **options)
+    assert opt.state[p]["step"] == N_STEPS
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_matches_torch(backend_name, dtype, options):
-    torch = pytest.importorskip("torch")
-    p0, grads = problem(seed=1)
-    got, _, _ = run(lambda ps: Adagrad(ps, **options), p0, grads, dtype, lrs=LRS)
-    assert_trajectory(got, torch_trajectory(torch.optim.Adagrad, p0, grads, dtype, lrs=LRS,
-                                            **options), dtype)
+    check_torch(lambda ps: Adagrad(ps, **options), "Adagrad", dtype, **options)
 
 
 def test_state_exists_from_construction(backend_name):

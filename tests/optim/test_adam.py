@@ -5,8 +5,7 @@ import pytest
 import xpnet
 from xpnet.optim import Adam, AdamW, adam_init, adam_update
 
-from optim_helpers import (DTYPES, LRS, assert_trajectory, cast_problem, problem, run,
-                           torch_trajectory)
+from optim_helpers import DTYPES, N_STEPS, check_reference, check_torch
 
 OPTIONS = [
     dict(),
@@ -50,33 +49,24 @@ def _state_keys(options):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_adam_trajectory(backend_name, dtype, options):
-    p0, grads = problem()
-    got, opt, p = run(lambda ps: Adam(ps, **options), p0, grads, dtype, lrs=LRS)
-    assert_trajectory(got, reference(*cast_problem(p0, grads, dtype), LRS, **options), dtype)
+    opt, p = check_reference(lambda ps: Adam(ps, **options), reference, dtype, **options)
     assert set(opt.state[p]) == _state_keys(options)
-    assert opt.state[p]["step"] == len(grads)
+    assert opt.state[p]["step"] == N_STEPS
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_adamw_trajectory(backend_name, dtype, options):
     options = {"weight_decay": 1e-2, **options}  # AdamW's default decay is on
-    p0, grads = problem()
-    got, opt, p = run(lambda ps: AdamW(ps, **options), p0, grads, dtype, lrs=LRS)
-    expected = reference(*cast_problem(p0, grads, dtype), LRS, decoupled=True, **options)
-    assert_trajectory(got, expected, dtype)
+    check_reference(lambda ps: AdamW(ps, **options), reference, dtype, decoupled=True, **options)
 
 
 @pytest.mark.parametrize("cls", ["Adam", "AdamW"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_matches_torch(backend_name, cls, dtype, options):
-    torch = pytest.importorskip("torch")
-    p0, grads = problem(seed=1)
     ours = {"Adam": Adam, "AdamW": AdamW}[cls]
-    got, _, _ = run(lambda ps: ours(ps, **options), p0, grads, dtype, lrs=LRS)
-    expected = torch_trajectory(getattr(torch.optim, cls), p0, grads, dtype, lrs=LRS, **options)
-    assert_trajectory(got, expected, dtype)
+    check_torch(lambda ps: ours(ps, **options), cls, dtype, **options)
 
 
 def test_adamw_default_decay_is_decoupled(backend_name):

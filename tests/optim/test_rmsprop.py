@@ -5,8 +5,7 @@ import pytest
 import xpnet
 from xpnet.optim import RMSprop, rmsprop_init, rmsprop_update
 
-from optim_helpers import (DTYPES, LRS, assert_trajectory, cast_problem, problem, run,
-                           torch_trajectory)
+from optim_helpers import DTYPES, LRS, check_reference, check_torch
 
 OPTIONS = [
     dict(),
@@ -17,6 +16,7 @@ OPTIONS = [
     dict(weight_decay=0.1),
     dict(alpha=0.8, momentum=0.5, centered=True, weight_decay=0.05, eps=1e-3),
 ]
+LRS_RMS = [lr / 10 for lr in LRS]  # RMSprop's first steps are ~lr/sqrt(1-alpha): keep them O(0.1)
 
 
 def reference(p0, grads, lrs, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
@@ -43,10 +43,8 @@ def reference(p0, grads, lrs, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_trajectory(backend_name, dtype, options):
-    p0, grads = problem()
-    lrs = [lr / 10 for lr in LRS]  # RMSprop's first steps are ~lr/sqrt(1-alpha): keep them O(0.1)
-    got, opt, p = run(lambda ps: RMSprop(ps, **options), p0, grads, dtype, lrs=lrs)
-    assert_trajectory(got, reference(*cast_problem(p0, grads, dtype), lrs, **options), dtype)
+    opt, p = check_reference(lambda ps: RMSprop(ps, **options), reference, dtype, lrs=LRS_RMS,
+                             **options)
     expected_keys = ({"step", "square_avg"} | ({"momentum_buffer"} if options.get("momentum") else set())
                      | ({"grad_avg"} if options.get("centered") else set()))
     assert set(opt.state[p]) == expected_keys
@@ -55,12 +53,7 @@ def test_trajectory(backend_name, dtype, options):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_matches_torch(backend_name, dtype, options):
-    torch = pytest.importorskip("torch")
-    p0, grads = problem(seed=1)
-    lrs = [lr / 10 for lr in LRS]
-    got, _, _ = run(lambda ps: RMSprop(ps, **options), p0, grads, dtype, lrs=lrs)
-    assert_trajectory(got, torch_trajectory(torch.optim.RMSprop, p0, grads, dtype, lrs=lrs,
-                                            **options), dtype)
+    check_torch(lambda ps: RMSprop(ps, **options), "RMSprop", dtype, lrs=LRS_RMS, **options)
 
 
 def test_rule_is_pure(backend_name):

@@ -5,8 +5,7 @@ import pytest
 import xpnet
 from xpnet.optim import SGD, sgd_update
 
-from optim_helpers import (DTYPES, LRS, assert_trajectory, cast_problem, problem, run,
-                           torch_trajectory)
+from optim_helpers import DTYPES, check_reference, check_torch
 
 OPTIONS = [
     dict(),
@@ -35,9 +34,7 @@ def reference(p0, grads, lrs, momentum=0.0, dampening=0.0, weight_decay=0.0, nes
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_trajectory(backend_name, dtype, options):
-    p0, grads = problem()
-    got, opt, p = run(lambda ps: SGD(ps, lr=0.1, **options), p0, grads, dtype, lrs=LRS)
-    assert_trajectory(got, reference(*cast_problem(p0, grads, dtype), LRS, **options), dtype)
+    opt, p = check_reference(lambda ps: SGD(ps, lr=0.1, **options), reference, dtype, **options)
     # the buffer is kept exactly when momentum is on, under PyTorch's key
     assert set(opt.state.get(p, {})) == ({"momentum_buffer"} if options.get("momentum") else set())
 
@@ -45,11 +42,7 @@ def test_trajectory(backend_name, dtype, options):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_matches_torch(backend_name, dtype, options):
-    torch = pytest.importorskip("torch")
-    p0, grads = problem(seed=1)
-    got, _, _ = run(lambda ps: SGD(ps, lr=0.1, **options), p0, grads, dtype, lrs=LRS)
-    assert_trajectory(got, torch_trajectory(torch.optim.SGD, p0, grads, dtype, lrs=LRS,
-                                            lr=0.1, **options), dtype)
+    check_torch(lambda ps: SGD(ps, lr=0.1, **options), "SGD", dtype, lr=0.1, **options)
 
 
 def test_momentum_is_not_the_lr_inside_buffer_convention(backend_name):
