@@ -242,13 +242,13 @@ class CupyLauncher(Launcher):
         self._modules: Dict[tuple, Any] = {}
 
     def _module(self, source: str, dtype):
-        from .sources import kernel_dir, source_path
+        from .sources import include_options, source_path
         specs = kernel_specs(source)
         key = (source, numpy.dtype(dtype), tuple(specs))
         mod = self._modules.get(key)
         if mod is None:
             path = source_path(source)
-            options = ("-std=c++17", f"-I{kernel_dir()}", f"-I{path.parent}")
+            options = ("-std=c++17",) + include_options(path)
             code = f'#line 1 "{path}"\n' + path.read_text()
             mod = self.xp.RawModule(code=code, options=options,
                                     name_expressions=[s.name_expression(dtype) for s in specs])

@@ -300,7 +300,7 @@ def name_expressions(filename: str, dtypes: Sequence[str] = tuple(CTYPES)) -> Li
 @functools.lru_cache(maxsize=None)
 def compile_file(filename: str, arch: str, dtypes: Tuple[str, ...] = tuple(CTYPES)) -> CompiledFile:
     """Compile all kernels of ``kernels/<filename>`` for ``arch``, every dtype in one program."""
-    from .sources import kernel_dir, source_path
+    from .sources import include_options, source_path
     path = source_path(filename)
     return compile_source(path.read_text(), filename, name_expressions(filename, dtypes), arch,
-                          options=(f"-I{kernel_dir()}", f"-I{path.parent}"))
+                          options=include_options(path))

@@ -151,8 +151,7 @@ def build_library(source: str, asan: bool = False) -> pathlib.Path:
     text = path.read_text()
     rewritten = f'#line 1 "{path}"\n' + rewrite_shared(text)
     cxx = compiler()
-    flags = BASE_FLAGS + (ASAN_FLAGS if asan else OPT_FLAGS) + (
-        f"-I{sources.kernel_dir()}", f"-I{path.parent}")
+    flags = BASE_FLAGS + (ASAN_FLAGS if asan else OPT_FLAGS) + sources.include_options(path)
     key = sources.digest(sources.headers(), rewritten, wrapper_source(pathlib.Path("x"), specs),
                          " ".join(flags), compiler_version(cxx))
     out_dir = cache_dir()

@@ -40,6 +40,12 @@ def source_path(source: str) -> pathlib.Path:
     return p
 
 
+def include_options(path: pathlib.Path) -> tuple:
+    """The ``-I`` options every compile of kernel source ``path`` uses (NVRTC, CuPy, g++):
+    :func:`kernel_dir` for the shared headers, then the source's own folder."""
+    return (f"-I{kernel_dir()}", f"-I{path.parent}")
+
+
 def headers() -> list:
     """The shared headers (``*.cuh``, ``*.h``) of :func:`kernel_dir`, sorted."""
     d = kernel_dir()
