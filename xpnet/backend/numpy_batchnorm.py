@@ -36,14 +36,17 @@ from typing import Optional, Tuple
 import numpy
 
 
-def _check(name, a, C):
-    if a is None:
-        return
-    if not isinstance(a, numpy.ndarray) or a.dtype.kind != "f":
-        raise TypeError(f"{name} must be a floating numpy array; got {type(a).__name__} "
-                        f"with dtype {getattr(a, 'dtype', None)}")
-    if a.shape != (C,):
-        raise ValueError(f"{name} must have shape (C,) = ({C},); got {a.shape}")
+def _check_vectors(C, **vectors):
+    """Each of ``vectors`` is None or a floating numpy array of shape (C,); else an
+    error naming it."""
+    for name, a in vectors.items():
+        if a is None:
+            continue
+        if not isinstance(a, numpy.ndarray) or a.dtype.kind != "f":
+            raise TypeError(f"{name} must be a floating numpy array; got {type(a).__name__} "
+                            f"with dtype {getattr(a, 'dtype', None)}")
+        if a.shape != (C,):
+            raise ValueError(f"{name} must have shape (C,) = ({C},); got {a.shape}")
 
 
 def _as3d(x, name="x"):
@@ -144,9 +147,8 @@ def forward_train(x, weight: Optional[numpy.ndarray], bias: Optional[numpy.ndarr
     """
     x3 = _as3d(x)
     N, C, S = x3.shape
-    for name, a in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        _check(name, a, C)
+    _check_vectors(C, weight=weight, bias=bias, running_mean=running_mean,
+                   running_var=running_var)
     m = N * S
     if m < 2:
         raise ValueError(f"batch norm in training needs more than 1 value per channel; got "
@@ -186,9 +188,8 @@ def forward_inference(x, weight: Optional[numpy.ndarray], bias: Optional[numpy.n
     """
     x3 = _as3d(x)
     N, C, S = x3.shape
-    for name, a in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        _check(name, a, C)
+    _check_vectors(C, weight=weight, bias=bias, running_mean=running_mean,
+                   running_var=running_var)
     if running_mean is None or running_var is None:
         raise ValueError("forward_inference needs running_mean and running_var; got None")
     scale = 1.0 / numpy.sqrt(_vec(running_var) + eps)
@@ -227,9 +228,7 @@ def backward(grad_out, x, weight: Optional[numpy.ndarray], save_mean, save_invst
         raise ValueError(f"grad_out must match x in shape and dtype; got {grad_out.shape} "
                          f"{grad_out.dtype} and {x.shape} {x.dtype}")
     N, C, S = x3.shape
-    _check("weight", weight, C)
-    _check("save_mean", save_mean, C)
-    _check("save_invstd", save_invstd, C)
+    _check_vectors(C, weight=weight, save_mean=save_mean, save_invstd=save_invstd)
     m = N * S
     dtype = x.dtype
     invstd = _vec(save_invstd)
