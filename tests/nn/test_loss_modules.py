@@ -13,16 +13,6 @@ import xpnet.nn.functional as F
 from xpnet import nn
 from tolerances import assert_close
 
-@pytest.fixture
-def torch_one_thread():
-    """torch, skipped if missing, on one thread: its thread pool spins on tiny ops on a busy CPU."""
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 
 def regression(r):
     return r.standard_normal((3, 4)), r.standard_normal((3, 4))
