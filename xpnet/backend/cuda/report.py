@@ -17,9 +17,9 @@ Two tables, for the reference CNN's hot ops at batch 64 (:data:`REFERENCE_OPS`):
   for the statistics, read x and write y) and ``5`` backward (read dy, x twice,
   write dx): 12 and 20 bytes/element in float32, double in float64.
 
-Peaks: FP32 and bandwidth from ``/work/shared/REFERENCE.md`` (A100 80GB SXM:
-19.5 TFLOP/s, 2.04 TB/s; H100 SXM: 66.9 TFLOP/s, 3.35 TB/s); FP64 (non-tensor)
-from NVIDIA's data sheets (A100 9.7, H100 SXM 33.5 TFLOP/s).
+Peaks: the ``A100 80GB SXM`` and ``H100 SXM`` rows of
+:data:`xpnet.backend.cuda.peaks.KNOWN_GPUS` (FP32 and bandwidth from the
+project's REFERENCE.md, FP64 from NVIDIA's data sheets).
 
 >>> print(format_report())                                   # doctest: +SKIP
 """
@@ -190,7 +190,7 @@ def format_report(archs: Sequence[str] = DEFAULT_ARCHS, dtypes: Sequence[str] = 
                                                 "A100_us", "A100_bound", "H100_us", "H100_bound"],
                         {"gflop": "GFLOP", "mbytes": "MB", "A100_us": "A100 floor us",
                          "H100_us": "H100 floor us", "A100_bound": "A100", "H100_bound": "H100"})
-    note = ("" if nvrtc.unavailable_reason() is None
-            else f"\n(registers/occupancy unavailable: {nvrtc.unavailable_reason()})")
+    reason = nvrtc.unavailable_reason()
+    note = "" if reason is None else f"\n(registers/occupancy unavailable: {reason})"
     return (f"Kernel resources (NVRTC ptxas -v; occupancy per cuda_occupancy.h rules){note}\n"
             f"{kernels}\n\nRoofline floor: max(flops / peak, bytes / bandwidth)\n{roof}")
