@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ..autograd.factory import ones, zeros
-from ..autograd.grad_mode import no_grad
 from .functional.batchnorm import batch_norm
 from .module import Module, Parameter
 
@@ -47,18 +46,17 @@ class _BatchNorm(Module):
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
             raise ValueError(f"{name}(num_features={self.num_features}) got input of shape "
                              f"{tuple(x.shape)}; expected {self._expected.format(C=self.num_features)}")
-        use_batch_stats = self.training or not self.track_running_stats
+        track = self.track_running_stats
+        update = self.training and track
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            if x.numel() // x.shape[1] > 1:  # the functional raises otherwise; count only real updates
-                with no_grad():
-                    self.num_batches_tracked.data = self.num_batches_tracked.data + 1
-                if self.momentum is None:
-                    momentum = 1.0 / float(self.num_batches_tracked.item())
-        update = self.training and self.track_running_stats
-        return batch_norm(x, self.running_mean if update or not use_batch_stats else None,
-                          self.running_var if update or not use_batch_stats else None,
-                          self.weight, self.bias, use_batch_stats, momentum, self.eps, layer=name)
+        if update and self.momentum is None:  # cumulative average, this batch included
+            momentum = 1.0 / (int(self.num_batches_tracked.item()) + 1)
+        y = batch_norm(x, self.running_mean if track else None,
+                       self.running_var if track else None, self.weight, self.bias,
+                       self.training or not track, momentum, self.eps, layer=name)
+        if update:  # counted once the functional has accepted the batch
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return y
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
