@@ -1,8 +1,9 @@
 """NumPy backend hot ops (``numpy_conv``, ``numpy_batchnorm``) against independent references.
 
-References: convolution and its two gradients as explicit loops over output
-and kernel positions (float64, vectorized only over batch and channels);
-batch norm from its closed form in float64 and by central finite differences.
+References (:mod:`references`): convolution and its two gradients as explicit
+loops over output and kernel positions (float64, vectorized only over batch and
+channels); batch norm from its closed form in float64 and by central finite
+differences.
 
 Tolerances
 ----------
@@ -16,59 +17,12 @@ Tolerances
 import numpy
 import pytest
 
+from references import (batch_norm_ref, conv2d_backward_data_ref, conv2d_backward_filter_ref,
+                        conv2d_ref)
 from xpnet.backend import numpy_batchnorm as bn
 from xpnet.backend import numpy_conv as nc
 
 UNIT_ROUNDOFF = {numpy.dtype("float32"): 2.0 ** -24, numpy.dtype("float64"): 2.0 ** -53}
-
-
-# ---------------------------------------------------------------------- #
-# loop references (float64)
-# ---------------------------------------------------------------------- #
-def _taps(x_shape, w_shape, stride, padding, dilation):
-    """All (p, q, r, s, hi, wi) with in-range input position; and (P, Q)."""
-    _, _, H, W = x_shape
-    _, _, R, S = w_shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    P = (H + 2 * ph - dh * (R - 1) - 1) // sh + 1
-    Q = (W + 2 * pw - dw * (S - 1) - 1) // sw + 1
-    taps = [(p, q, r, s, p * sh - ph + r * dh, q * sw - pw + s * dw)
-            for p in range(P) for q in range(Q) for r in range(R) for s in range(S)]
-    return [t for t in taps if 0 <= t[4] < H and 0 <= t[5] < W], P, Q
-
-
-def ref_forward(x, w, b, stride, padding, dilation, groups):
-    x, w = x.astype(numpy.float64), w.astype(numpy.float64)
-    taps, P, Q = _taps(x.shape, w.shape, stride, padding, dilation)
-    N, K, Cg = x.shape[0], w.shape[0], w.shape[1]
-    Kg = K // groups
-    y = numpy.zeros((N, K, P, Q))
-    for p, q, r, s, hi, wi in taps:
-        for g in range(groups):
-            y[:, g * Kg:(g + 1) * Kg, p, q] += x[:, g * Cg:(g + 1) * Cg, hi, wi] @ w[g * Kg:(g + 1) * Kg, :, r, s].T
-    return y if b is None else y + b.reshape(-1, 1, 1)
-
-
-def ref_backward_data(dy, w, x_shape, stride, padding, dilation, groups):
-    dy, w = dy.astype(numpy.float64), w.astype(numpy.float64)
-    taps, _, _ = _taps(x_shape, w.shape, stride, padding, dilation)
-    Cg, Kg = w.shape[1], w.shape[0] // groups
-    dx = numpy.zeros(x_shape)
-    for p, q, r, s, hi, wi in taps:
-        for g in range(groups):
-            dx[:, g * Cg:(g + 1) * Cg, hi, wi] += dy[:, g * Kg:(g + 1) * Kg, p, q] @ w[g * Kg:(g + 1) * Kg, :, r, s]
-    return dx
-
-
-def ref_backward_filter(dy, x, w_shape, stride, padding, dilation, groups):
-    dy, x = dy.astype(numpy.float64), x.astype(numpy.float64)
-    taps, _, _ = _taps(x.shape, w_shape, stride, padding, dilation)
-    Cg, Kg = w_shape[1], w_shape[0] // groups
-    dw = numpy.zeros(w_shape)
-    for p, q, r, s, hi, wi in taps:
-        for g in range(groups):
-            dw[g * Kg:(g + 1) * Kg, :, r, s] += dy[:, g * Kg:(g + 1) * Kg, p, q].T @ x[:, g * Cg:(g + 1) * Cg, hi, wi]
-    return dw
 
 
 # (N, C, H, W, K, R, S, stride, padding, dilation, groups)
@@ -132,16 +86,16 @@ def test_conv_ops_match_loop_reference(case, dtype, chunking):
     x, w, b, dy, args = _data(case, dtype)
     n_fwd = w.shape[1] * w.shape[2] * w.shape[3] + 1
     y = nc.conv2d_forward(x, w, b, *args)
-    _assert_within_sum_bound(y, ref_forward(x, w, b, *args),
-                             ref_forward(abs(x), abs(w), abs(b), *args), n_fwd, dtype)
+    _assert_within_sum_bound(y, conv2d_ref(x, w, b, *args),
+                             conv2d_ref(abs(x), abs(w), abs(b), *args), n_fwd, dtype)
     dx = nc.conv2d_backward_data(dy, w, x.shape, *args)
     n_data = w.shape[0] * w.shape[2] * w.shape[3]  # at most K*R*S terms per input position
-    _assert_within_sum_bound(dx, ref_backward_data(dy, w, x.shape, *args),
-                             ref_backward_data(abs(dy), abs(w), x.shape, *args), n_data, dtype)
+    _assert_within_sum_bound(dx, conv2d_backward_data_ref(dy, w, x.shape, *args),
+                             conv2d_backward_data_ref(abs(dy), abs(w), x.shape, *args), n_data, dtype)
     dw = nc.conv2d_backward_filter(dy, x, w.shape, *args)
     n_filt = dy.shape[0] * dy.shape[2] * dy.shape[3]
-    _assert_within_sum_bound(dw, ref_backward_filter(dy, x, w.shape, *args),
-                             ref_backward_filter(abs(dy), abs(x), w.shape, *args), n_filt, dtype)
+    _assert_within_sum_bound(dw, conv2d_backward_filter_ref(dy, x, w.shape, *args),
+                             conv2d_backward_filter_ref(abs(dy), abs(x), w.shape, *args), n_filt, dtype)
 
 
 @pytest.mark.parametrize("case", ["stride_not_dividing", "dilation_groups", "depthwise",
@@ -220,21 +174,6 @@ def test_conv_rejects_inconsistent_shapes_and_dtypes():
 # ---------------------------------------------------------------------- #
 # batch norm
 # ---------------------------------------------------------------------- #
-def bn_closed_form(x, w, b, eps):
-    """float64 batch-norm forward from the definition; returns (y, mean, var)."""
-    x = x.astype(numpy.float64)
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    mean = x.mean(axis=axes)
-    var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
-    y = (x - mean.reshape(shape)) / numpy.sqrt(var.reshape(shape) + eps)
-    if w is not None:
-        y = y * w.reshape(shape)
-    if b is not None:
-        y = y + b.reshape(shape)
-    return y, mean, var
-
-
 BN_SHAPES = [(6, 5), (4, 3, 7), (3, 7, 5, 4), (8, 6, 64, 64)]  # last one takes the threaded path
 
 
@@ -248,7 +187,7 @@ def test_bn_forward_train_closed_form_and_running_stats(shape, affine):
     rm, rv = rng.standard_normal(C), rng.random(C) + 0.5
     rm0, rv0, x0 = rm.copy(), rv.copy(), x.copy()
     y, save_mean, save_invstd = bn.forward_train(x, w, b, rm, rv, 0.1, 1e-5)
-    y_ref, mean, var = bn_closed_form(x, w, b, 1e-5)
+    y_ref, mean, var = batch_norm_ref(x, w, b, 1e-5)
     m = x.size // C
     numpy.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12)
     numpy.testing.assert_allclose(save_mean, mean, rtol=1e-12, atol=1e-14)
@@ -296,7 +235,7 @@ def test_bn_stats_stable_float32(std):
     x = (1e3 + std * rng.standard_normal((64, 8, 16, 16))).astype(numpy.float32)
     S, u = 256, 2.0 ** -24
     y, save_mean, save_invstd = bn.forward_train(x, None, None, None, None, 0.1, 0.0)
-    y_ref, mean, var = bn_closed_form(x, None, None, 0.0)
+    y_ref, mean, var = batch_norm_ref(x, None, None, 0.0)
     var_got = 1.0 / save_invstd.astype(numpy.float64) ** 2
     assert numpy.max(abs(save_mean - mean) / abs(mean)) <= 4 * u
     assert numpy.max(abs(var_got - var) / var) <= S * u
