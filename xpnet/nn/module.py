@@ -57,18 +57,17 @@ class Module:
     # ------------------------------------------------------------------ #
     # registration by attribute assignment
     # ------------------------------------------------------------------ #
-    def _registries(self):
+    def _require_init(self) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign parameters, buffers or modules to "
                                  f"{type(self).__name__} before Module.__init__() is called "
                                  f"(call super().__init__() first)")
-        return self._parameters, self._buffers, self._modules
 
     def __setattr__(self, name: str, value) -> None:
         params, buffers, modules = (self.__dict__.get(k) for k in
                                     ("_parameters", "_buffers", "_modules"))
         if isinstance(value, (Parameter, Module)):
-            self._registries()
+            self._require_init()
             self.__dict__.pop(name, None)  # a plain attribute of that name is replaced
             for registry in (params, buffers, modules):
                 registry.pop(name, None)
@@ -117,7 +116,7 @@ class Module:
         return sorted(set(super().__dir__()) | set(extra))
 
     def _check_name(self, name, kind: str) -> None:
-        self._registries()
+        self._require_init()
         if not isinstance(name, str):
             raise TypeError(f"{kind} name must be a str; got {type(name).__name__}")
         if not name or "." in name:
@@ -355,7 +354,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
         for name, child in self._modules.items():
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"({name}): {body}")
