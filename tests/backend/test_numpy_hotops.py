@@ -111,13 +111,12 @@ def test_conv_adjoint_identity(case):
 
 
 def test_conv_full_correlation_path_matches_col2im_path():
-    """Both backward-data algorithms agree (the full correlation serves 1x1 kernels only)."""
+    """Both backward-data algorithms agree (stride 1, where the full correlation is used)."""
     for case in ("basic_nonsquare", "depthwise", "pad_beyond_kernel", "narrow_not_wide_layout"):  # stride 1
         x, w, _, dy, (stride, padding, dilation, groups) = _data(CONV_CASES[case], numpy.float64)
         g = nc._geometry(x.shape, w.shape, stride, padding, dilation, groups)
         numpy.testing.assert_allclose(nc._backward_data_fullconv(dy, w, g),
-                                      nc.conv2d_backward_data(dy, w, x.shape, stride, padding,
-                                                              dilation, groups),
+                                      nc._backward_data_col2im(dy, w, g),
                                       rtol=1e-12, atol=1e-12)
 
 
