@@ -2,8 +2,8 @@
 //
 // The generated wrapper (xpnet/backend/cuda/simulator.py) includes this header
 // and then the .cu files, and compiles them with the host C++ compiler
-// (g++ -std=c++17).  It supports exactly the CUDA subset listed in the kernel
-// contract (see xpnet/backend/cuda/launch.py):
+// (g++ -std=c++17).  It supports exactly the CUDA subset described below (the
+// kernel source rules xpnet/backend/cuda/launch.py refers to):
 //
 // * Each CUDA thread of a block is a fiber (its own stack, cooperative
 //   switching).  The blocks of a grid run one after another; inside a block,
@@ -25,10 +25,11 @@
 //   that size per declaration and launch (see static_shared below); other
 //   forms (e.g. in included headers) fall back to function-local statics.
 //   Both are reused block after block, since blocks run sequentially, and
-//   rewritten buffers are refilled with 0xff before every block.  Dynamic shared memory (`extern __shared__ T name[];`
-//   inside a kernel, rewritten by simulator.py into a pointer) is a heap
-//   buffer of exactly the launch's shared_mem bytes, filled with 0xff
-//   (NaN for floats) before every block so reads of unwritten memory show.
+//   rewritten buffers are refilled with 0xff before every block.
+// * Dynamic shared memory (`extern __shared__ T name[];` inside a kernel,
+//   rewritten by simulator.py into a pointer) is a heap buffer of exactly the
+//   launch's shared_mem bytes, filled with 0xff (NaN for floats) before every
+//   block so reads of unwritten memory show.
 // * Under -fsanitize=address the fiber switches are announced to ASan
 //   (__sanitizer_start/finish_switch_fiber), so out-of-bounds global,
 //   static-shared and dynamic-shared accesses are reported without false
