@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.factory import ones, zeros
+from ..dtypes import floating_dtype
 from .functional.batchnorm import batch_norm
 from .module import Module, Parameter
 
@@ -31,7 +32,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: momentum must be in [0, 1] or None; got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = dtype or "float32"
+        dtype = floating_dtype(dtype, f"{name}(dtype=...)")
         self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine else None
         if track_running_stats:

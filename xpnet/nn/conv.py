@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.factory import zeros
+from ..dtypes import floating_dtype
 from . import init
 from .functional.conv import conv2d, pair
 from .module import Module, Parameter
@@ -46,10 +47,11 @@ class Conv2d(Module):
             self.padding = padding
         else:
             self.padding = pair(padding, "Conv2d: padding", 0)
+        dtype = floating_dtype(dtype, "Conv2d(dtype=...)")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(zeros(shape, dtype=dtype or "float32"))
-        self.bias = Parameter(zeros(out_channels, dtype=dtype or "float32")) if bias else None
+        self.weight = Parameter(zeros(shape, dtype=dtype))
+        self.bias = Parameter(zeros(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
