@@ -9,9 +9,7 @@ import pytest
 
 import xpnet
 from backends import require_backend
-from xpnet.backend import backend_names
 
-ALL_BACKENDS = [n for n in backend_names()]
 # the backends on which the generic (Array API) code runs; cudasim is exercised
 # through its kernels in tests/cuda, where it is slow enough to need care
 GENERIC_BACKENDS = ["numpy", "array_api_strict", "cupy"]
