@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor, cat, no_grad
 from .metrics import METRICS
 
 
@@ -51,42 +52,60 @@ def _check_positive_int(name, value):
         raise ValueError(f"{name} must be a positive int; got {value!r}")
 
 
+class _Means:
+    """Sample-weighted means of the loss and the metrics over the batches of one pass."""
+
+    def __init__(self, metric_fns: Dict[str, Callable]):
+        self.fns = metric_fns
+        self.totals: Dict[str, float] = {}
+        self.count = 0
+
+    def add(self, out, y, n: int, loss: Optional[float] = None) -> None:
+        """One batch of ``n`` samples: its mean ``loss`` (if given) and each metric of ``out``."""
+        self.count += n
+        if loss is not None:
+            self.totals["loss"] = self.totals.get("loss", 0.0) + loss * n
+        for name, fn in self.fns.items():
+            self.totals[name] = self.totals.get(name, 0.0) + fn(out, y) * n
+
+    def means(self) -> Dict[str, float]:
+        return {k: v / self.count for k, v in self.totals.items()}
+
+
+@contextmanager
+def _eval_mode(model):
+    """``model.eval()`` and no gradients inside; the model's previous mode restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def evaluate(model, loader, loss_fn: Optional[Callable] = None,
              metrics: Sequence[str] = ("accuracy",)) -> Dict[str, float]:
     """Mean loss and metrics of ``model`` over ``loader`` in eval mode, without gradients.
 
     Batches are weighted by their size, so the result is the mean over samples.
     """
-    fns = _metric_fns(metrics)
-    was_training = model.training
-    model.eval()
-    totals: Dict[str, float] = {}
-    count = 0
-    with no_grad():
+    means = _Means(_metric_fns(metrics))
+    with _eval_mode(model):
         for x, y in loader:
             out = model(x)
-            n = x.shape[0]
-            count += n
-            if loss_fn is not None:
-                totals["loss"] = totals.get("loss", 0.0) + loss_fn(out, y).item() * n
-            for name, fn in fns.items():
-                totals[name] = totals.get(name, 0.0) + fn(out, y) * n
-    model.train(was_training)
-    if count == 0:
+            means.add(out, y, x.shape[0], None if loss_fn is None else loss_fn(out, y).item())
+    if means.count == 0:
         raise ValueError("evaluate: the loader yielded no samples")
-    return {k: v / count for k, v in totals.items()}
+    return means.means()
 
 
 def predict(model, x: Tensor, batch_size: int = 256) -> Tensor:
     """``model(x)`` in eval mode without gradients, in batches of ``batch_size`` rows."""
-    from ..autograd import cat
     _check_positive_int("batch_size", batch_size)
-    was_training = model.training
-    model.eval()
-    with no_grad():
+    with _eval_mode(model):
         n = x.shape[0]
         parts = [model(x[i:min(i + batch_size, n)]) for i in range(0, n, batch_size)]
-    model.train(was_training)
     return cat(parts, dim=0)
 
 
@@ -114,8 +133,7 @@ def fit(model, loss_fn: Callable, optimizer, train_loader, epochs: int = 1, val_
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             model.train()
-            totals: Dict[str, float] = {}
-            count = 0
+            means = _Means(fns)
             for x, y in train_loader:
                 optimizer.zero_grad()
                 out = model(x)
@@ -127,15 +145,11 @@ def fit(model, loss_fn: Callable, optimizer, train_loader, epochs: int = 1, val_
                     raise FloatingPointError(
                         f"loss became {value} at epoch {epoch}: lower the learning rate, "
                         f"scale the features, or clip the gradients")
-                n = x.shape[0]
-                count += n
-                totals["loss"] = totals.get("loss", 0.0) + value * n
-                for name, fn in fns.items():
-                    totals[name] = totals.get(name, 0.0) + fn(out, y) * n
+                means.add(out, y, x.shape[0], value)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(epoch=epoch, loss=f"{totals['loss'] / count:.4f}")
-            record = {"epoch": epoch, **{k: v / max(count, 1) for k, v in totals.items()}}
+                    bar.set_postfix(epoch=epoch, loss=f"{means.totals['loss'] / means.count:.4f}")
+            record = {"epoch": epoch, **means.means()}
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in
                                evaluate(model, val_loader, loss_fn, metrics).items()})
