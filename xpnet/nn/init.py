@@ -72,9 +72,7 @@ def _calculate_fan_in_and_fan_out(tensor):
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer than "
                          f"2 dimensions; got shape {shape}")
-    receptive = 1
-    for n in shape[2:]:
-        receptive *= n
+    receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.tensor import Tensor
+from ..backend import get_backend
 
 
 def _grads(parameters, fn: str):
@@ -94,7 +95,6 @@ def _vector_norm(xp, a, p: float):
 
 def _zero_norm() -> Tensor:
     """The norm of no gradients: 0.0 (float32) on the current backend, as PyTorch."""
-    from ..backend import get_backend
     be = get_backend()
     return Tensor(be.xp.asarray(0.0, dtype=be.xp.float32), be)
 
