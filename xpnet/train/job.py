@@ -8,12 +8,12 @@ Steps, each one a library call a user can copy:
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from .. import nn, optim
 from ..backend import use_backend
 from ..data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
-from ..autograd import tensor
 from ..random import manual_seed
 from .models import MODELS
 from .trainer import History, evaluate, fit
@@ -39,7 +39,6 @@ def run(model: str = "cnn", backend: str = "numpy", epochs: int = 20, batch_size
         lr: float = 1e-3, optimizer: str = "adam", seed: int = 0, progress: bool = True,
         test_size: float = 0.25) -> JobResult:
     """Train ``model`` on the digits and return its test accuracy (see the module docstring)."""
-    import time
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}; got {model!r}")
     if optimizer not in OPTIMIZERS:
@@ -54,8 +53,8 @@ def run(model: str = "cnn", backend: str = "numpy", epochs: int = 20, batch_size
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
         if model == "cnn":  # images: (N, 1, 8, 8)
             x_train, x_test = x_train.reshape(-1, 1, 8, 8), x_test.reshape(-1, 1, 8, 8)
-        train = TensorDataset(tensor(x_train), tensor(y_train))
-        test = TensorDataset(tensor(x_test), tensor(y_test))
+        train = TensorDataset(x_train, y_train)
+        test = TensorDataset(x_test, y_test)
         train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed)
         test_loader = DataLoader(test, batch_size=512)
         net = MODELS[model]()
