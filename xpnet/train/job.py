@@ -46,15 +46,12 @@ def run(model: str = "cnn", backend: str = "numpy", epochs: int = 20, batch_size
     start = time.perf_counter()
     with use_backend(backend):
         manual_seed(seed)
-        x, y = load_digits()
+        x, y = load_digits(return_images=model == "cnn")  # (N, 64), or images (N, 1, 8, 8)
         x_train, x_test, y_train, y_test = train_test_split(
             x, y, test_size=test_size, stratify=y, seed=seed)
-        scaler = StandardScaler().fit(x_train)
-        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-        if model == "cnn":  # images: (N, 1, 8, 8)
-            x_train, x_test = x_train.reshape(-1, 1, 8, 8), x_test.reshape(-1, 1, 8, 8)
-        train = TensorDataset(x_train, y_train)
-        test = TensorDataset(x_test, y_test)
+        scaler = StandardScaler().fit(x_train)  # one mean and scale per pixel either way
+        train = TensorDataset(scaler.transform(x_train), y_train)
+        test = TensorDataset(scaler.transform(x_test), y_test)
         train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed)
         test_loader = DataLoader(test, batch_size=512)
         net = MODELS[model]()
