@@ -37,6 +37,11 @@ class ConvGeometry(NamedTuple):
         return 2 * self.N * self.K * self.P * self.Q * (self.C // self.groups) * self.R * self.S
 
 
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output length along one axis: ``(size + 2 padding - dilation (kernel - 1) - 1) // stride + 1``."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
 def check_pair(name, value, minimum) -> Tuple[int, int]:
     """``value`` as a pair of Python ints ``>= minimum``, else ``ValueError`` naming ``name``."""
     if (not isinstance(value, (tuple, list)) or len(value) != 2 or not all(
@@ -71,8 +76,8 @@ def conv_geometry(x_shape, w_shape, stride, padding, dilation, groups) -> ConvGe
             f"input channels ({C}) must equal weight.shape[1] * groups ({Cg} * {groups}) "
             f"and out channels ({K}) a positive multiple of groups; input shape "
             f"{tuple(x_shape)}, weight shape {tuple(w_shape)}")
-    P = (H + 2 * ph - dh * (R - 1) - 1) // sh + 1
-    Q = (W + 2 * pw - dw * (S - 1) - 1) // sw + 1
+    P = output_size(H, R, sh, ph, dh)
+    Q = output_size(W, S, sw, pw, dw)
     if N < 1 or C < 1 or R < 1 or S < 1 or P < 1 or Q < 1:
         raise ValueError(
             f"empty input or output: input shape {tuple(x_shape)}, weight shape "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...autograd.function import as_tensors, record
 from ...autograd.ops.shape import pad as pad_op
+from ...backend.conv_geometry import output_size
 
 
 def pair(value, name, minimum=0):
@@ -26,11 +27,6 @@ def pair(value, name, minimum=0):
                               for v in items):
         raise ValueError(f"{name} must be an int or a pair of ints >= {minimum}; got {value!r}")
     return items
-
-
-def conv_output_size(size, kernel, stride, padding, dilation):
-    """Output length along one axis: ``(size + 2 padding - dilation (kernel - 1) - 1) // stride + 1``."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def _same_padding(kernel, dilation):
@@ -94,8 +90,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
             raise ValueError(f"{layer}: padding must be an int, a pair, 'same' or 'valid'; "
                              f"got {padding!r}")
     padding = pair(padding, f"{layer}: padding", 0)
-    p = conv_output_size(h, r, stride[0], padding[0], dilation[0])
-    q = conv_output_size(w, s, stride[1], padding[1], dilation[1])
+    p = output_size(h, r, stride[0], padding[0], dilation[0])
+    q = output_size(w, s, stride[1], padding[1], dilation[1])
     if p < 1 or q < 1:
         raise ValueError(f"{layer}: output would be empty: input {input.shape} (padded by "
                          f"{padding}) is smaller than the dilated kernel "

@@ -12,7 +12,8 @@ evenly over the window.
 from __future__ import annotations
 
 from ...autograd.function import as_tensors, record
-from .conv import conv_output_size, pair
+from ...backend.conv_geometry import output_size
+from .conv import pair
 
 
 def _window_slices(kernel, stride, out):
@@ -33,8 +34,8 @@ def _prepare(input, kernel_size, stride, padding, layer):
         raise ValueError(f"{layer}: padding must be at most half the kernel size "
                          f"{kernel}; got {padding}")
     h, w = input.shape[2:]
-    out = (conv_output_size(h, kernel[0], stride[0], padding[0], 1),
-           conv_output_size(w, kernel[1], stride[1], padding[1], 1))
+    out = (output_size(h, kernel[0], stride[0], padding[0], 1),
+           output_size(w, kernel[1], stride[1], padding[1], 1))
     if out[0] < 1 or out[1] < 1:
         raise ValueError(f"{layer}: output would be empty: input {input.shape} with kernel "
                          f"{kernel} and padding {padding}")
