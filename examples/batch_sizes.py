@@ -18,15 +18,14 @@ Run (a few seconds on a laptop CPU)::
     python examples/batch_sizes.py
     python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png   # needs matplotlib
 """
-import argparse
-import os
 import time
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 
 def make_model():
@@ -34,16 +33,12 @@ def make_model():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--mini-batch", type=int, default=32, help="the mini-batch size n")
     parser.add_argument("--train-size", type=int, default=None,
                         help="use only this many training samples (faster)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save the loss curves (matplotlib)")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -93,20 +88,14 @@ def main(argv=None):
               f"{per_update:>11.2f}{r['losses'][-1]:>12.4f}{r['test_accuracy']:>10.3f}")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         for name, r in results.items():
             updates = [r["updates_per_epoch"] * (e + 1) for e in range(args.epochs)]
             ax.plot(updates, r["losses"], marker="o", label=f"{name} (batch {r['batch_size']})")
         ax.set(xscale="log", xlabel="number of updates (log)", ylabel="training loss",
                title="Same epochs, different number of updates")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

@@ -22,17 +22,16 @@ Run (a few seconds on a laptop CPU)::
     python examples/cnn.py
     python examples/cnn.py --epochs 10 --plot cnn.png   # needs matplotlib
 """
-import argparse
 import copy
-import os
 
 import numpy
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 
 def make_cnn(width=16):
@@ -46,14 +45,10 @@ def make_cnn(width=16):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save the learning curves")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--width", type=int, default=16, help="channels of the first conv")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save the learning curves")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -112,19 +107,13 @@ def main(argv=None):
           f"  eval mode {eval_gap:.2e}   train mode {train_gap:.2e}")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         epochs = range(1, args.epochs + 1)
         ax.plot(epochs, history["accuracy"], marker="o", label="train (batch statistics)")
         ax.plot(epochs, history["val_accuracy"], marker="o", label="test (running statistics)")
         ax.set(xlabel="epoch", ylabel="accuracy", title="CNN with batch norm on 8x8 digits")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

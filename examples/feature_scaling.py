@@ -27,16 +27,15 @@ Run (a few seconds on a laptop CPU)::
     python examples/feature_scaling.py
     python examples/feature_scaling.py --epochs 20 --lrs 0.01 0.1 1 --plot scaling.png   # needs matplotlib
 """
-import argparse
 import math
-import os
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset, load_digits,
                         train_test_split)
 from xpnet.train import evaluate, fit
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 SCALERS = {"none": None, "standard": StandardScaler, "minmax": MinMaxScaler}
 
@@ -46,13 +45,9 @@ def make_model():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lrs", type=float, nargs="+", default=[0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save the loss curves (matplotlib)")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -103,20 +98,14 @@ def main(argv=None):
               + f"{run['test_accuracy']:>10.3f}")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["runs"][r["best_lr"]]["losses"], marker="o",
                     label=f"{name} (lr={r['best_lr']:g})")
         ax.set(xlabel="epoch", ylabel="training loss", yscale="log",
                title="Feature scaling, plain SGD at each one's best lr")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

@@ -30,16 +30,15 @@ Run (a few seconds on a laptop CPU)::
     python examples/initialization.py
     python examples/initialization.py --depth 20 --plot init.png   # needs matplotlib
 """
-import argparse
 import math
-import os
 import warnings
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 INITS = {
     "small": lambda w, act: nn.init.normal_(w, 0.0, 0.01),
@@ -97,15 +96,11 @@ def train(model, loader, epochs, lr, clip=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save gradient norms per layer")
     parser.add_argument("--depth", type=int, default=10, help="number of Linear layers")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save gradient norms per layer")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -155,10 +150,7 @@ def main(argv=None):
         print(f"relu + large init, clip_grad_norm_(max_norm={clip}): {acc}")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+        fig, axes = subplots(1, 2, figsize=(9, 4), sharey=True)
         for ax, act in zip(axes, ACTIVATIONS):
             for init in INITS:
                 ax.plot(range(1, args.depth + 1), results[(act, init)]["bias"],
@@ -166,10 +158,7 @@ def main(argv=None):
             ax.set(yscale="log", xlabel="layer (1 = input side)", title=act)
         axes[0].set_ylabel("||dL/db||: gradient reaching the layer")
         axes[0].legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

@@ -29,16 +29,15 @@ Run (a few seconds on a laptop CPU)::
     python examples/losses.py
     python examples/losses.py --epochs 20 --plot losses.png   # needs matplotlib
 """
-import argparse
-import os
 
 import numpy
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import predict
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 
 # name -> (make the optimizer, its default learning rate)
@@ -75,15 +74,11 @@ def train(loss_fn, outputs, data, x_test, labels_test, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save test accuracy per epoch")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
     parser.add_argument("--lr", type=float, default=None, help="default: 0.01 (sgd), 1e-3 (adam)")
     parser.add_argument("--target", type=float, default=0.9, help="test accuracy to reach")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save test accuracy per epoch")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -121,19 +116,13 @@ def main(argv=None):
           f"{results['BCE, 0 vs rest']['baseline']:.3f})")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["test_accuracies"], marker="o", label=name)
         ax.set(xlabel="epoch", ylabel="test accuracy",
                title=f"Loss functions, same MLP and optimizer ({args.optimizer})")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

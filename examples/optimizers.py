@@ -15,14 +15,13 @@ Run (a few seconds on a laptop CPU)::
     python examples/optimizers.py --epochs 20 --plot optimizers.png   # needs matplotlib
     XPNET_BACKEND=cupy python examples/optimizers.py                   # on an NVIDIA GPU
 """
-import argparse
-import os
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 # name -> how to build the optimizer for a model's parameters.  The learning
 # rates are the usual starting points for each rule (PyTorch's defaults for the
@@ -43,14 +42,10 @@ def make_model():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS), choices=OPTIMIZERS)
-    parser.add_argument("--plot", metavar="FILE.png", help="save the loss curves (matplotlib)")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -87,10 +82,7 @@ def main(argv=None):
               + f"{r['test_accuracy']:>10.3f}{r['weight_norm']:>8.2f}{r['seconds']:>7.1f}s")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")  # no window: write the file only
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         for name, r in results.items():
             # dashed: the variants that nearly coincide with the rule before them
             ax.plot(range(1, args.epochs + 1), r["losses"], marker="o", label=name,
@@ -98,10 +90,7 @@ def main(argv=None):
         ax.set(xlabel="epoch", ylabel="training loss (mean over the epoch)", yscale="log",
                title="Optimizers on the digits MLP")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

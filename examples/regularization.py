@@ -26,16 +26,15 @@ Run (a few seconds on a laptop CPU)::
     python examples/regularization.py
     python examples/regularization.py --label-noise 0 --plot regularization.png
 """
-import argparse
-import os
 
 import numpy
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.backend import backend_names
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
+
+from _common import make_parser, save_figure, subplots  # examples/_common.py
 
 # name -> (dropout probability, weight decay)
 CONFIGS = {"none": (0.0, 0.0), "dropout": (0.5, 0.0), "weight decay": (0.0, 5.0),
@@ -58,15 +57,11 @@ def make_model(p, hidden=128):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=os.environ.get("XPNET_BACKEND", "numpy"),
-                        choices=backend_names())
+    parser = make_parser(__doc__, plot_help="save the test-loss curves")
     parser.add_argument("--train-size", type=int, default=200)
     parser.add_argument("--label-noise", type=float, default=0.3,
                         help="fraction of training labels made wrong")
     parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", metavar="FILE.png", help="save the test-loss curves")
     args = parser.parse_args(argv)
 
     with xpnet.use_backend(args.backend):
@@ -108,18 +103,12 @@ def main(argv=None):
               f"{r['train_accuracy']:>11.3f}{r['test_accuracy']:>10.3f}{r['accuracy_gap']:>9.3f}")
 
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["test_losses"], label=name)
         ax.set(xlabel="epoch", ylabel="test loss", title="Overfitting a small training set")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot)
-        plt.close(fig)
-        print(f"saved {args.plot}")
+        save_figure(fig, args.plot)
     return results
 
 

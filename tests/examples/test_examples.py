@@ -23,6 +23,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NAMES = ["optimizers", "batch_sizes", "initialization", "feature_scaling", "regularization",
          "losses", "cnn"]
+# The examples import their shared plumbing, examples/_common.py, as ``_common``: running
+# ``python examples/<name>.py`` puts that folder on sys.path, so do the same here.
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
 
 
 def load(name):
@@ -38,7 +42,7 @@ def run(name, *args):
 
 
 def test_every_example_is_listed_and_documented():
-    assert sorted(p.stem for p in EXAMPLES.glob("*.py")) == sorted(NAMES)
+    assert sorted(p.stem for p in EXAMPLES.glob("[!_]*.py")) == sorted(NAMES)  # not _common
     readme = (ROOT / "README.md").read_text()
     section = readme.split("\n## Examples\n", 1)[1].split("\n## ", 1)[0]
     for name in NAMES:
@@ -181,7 +185,8 @@ def test_runs_as_a_script_without_matplotlib():
             f"sys.argv = ['losses.py', '--epochs', '1']\n"
             f"runpy.run_path({str(EXAMPLES / 'losses.py')!r}, run_name='__main__')\n"
             f"assert 'matplotlib' not in sys.modules\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XPNET_BACKEND": "numpy"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(EXAMPLES)]),
+           "XPNET_BACKEND": "numpy"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
