@@ -1,6 +1,5 @@
 """xpnet.save / xpnet.load: round trips, atomic writes, nothing executed on load."""
 import os
-import zipfile
 
 import numpy
 import pytest

@@ -22,6 +22,8 @@ a split reduction in the filter gradient.
 import numpy
 import pytest
 
+from references import (conv2d_backward_data_ref, conv2d_backward_filter_ref, conv2d_out_size,
+                        conv2d_ref)
 from tolerances import tol
 from xpnet.backend.cuda import conv2d
 from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env
@@ -33,74 +35,6 @@ try:
 except Exception as e:  # no C++ compiler
     SIM_MISSING = str(e)
 pytestmark = pytest.mark.skipif(SIM_MISSING is not None, reason=f"simulator unavailable: {SIM_MISSING}")
-
-
-# --------------------------------------------------------------------------
-# reference: direct sum over taps, float64
-# --------------------------------------------------------------------------
-def _taps(H, W, P, Q, R, S, stride, padding, dilation):
-    """For each tap (r, s): output rows/cols whose input lies inside, and those input rows/cols."""
-    for r in range(R):
-        h = numpy.arange(P) * stride[0] - padding[0] + r * dilation[0]
-        pv = (h >= 0) & (h < H)
-        for s in range(S):
-            w = numpy.arange(Q) * stride[1] - padding[1] + s * dilation[1]
-            qv = (w >= 0) & (w < W)
-            yield r, s, numpy.flatnonzero(pv), h[pv], numpy.flatnonzero(qv), w[qv]
-
-
-def _out_size(x_shape, w_shape, stride, padding, dilation):
-    H, W = x_shape[2:]
-    R, S = w_shape[2:]
-    return ((H + 2 * padding[0] - dilation[0] * (R - 1) - 1) // stride[0] + 1,
-            (W + 2 * padding[1] - dilation[1] * (S - 1) - 1) // stride[1] + 1)
-
-
-def ref_forward(x, w, b, stride, padding, dilation, groups):
-    x, w = x.astype(numpy.float64), w.astype(numpy.float64)
-    N, C, H, W = x.shape
-    K, Cg, R, S = w.shape
-    Kg = K // groups
-    P, Q = _out_size(x.shape, w.shape, stride, padding, dilation)
-    y = numpy.zeros((N, K, P, Q))
-    for r, s, p, h, q, ww in _taps(H, W, P, Q, R, S, stride, padding, dilation):
-        for g in range(groups):
-            xs = x[:, g * Cg:(g + 1) * Cg][:, :, h][:, :, :, ww]                 # (N, Cg, p, q)
-            y[:, g * Kg:(g + 1) * Kg, p[:, None], q] += numpy.einsum(
-                "ncpq,kc->nkpq", xs, w[g * Kg:(g + 1) * Kg, :, r, s])
-    if b is not None:
-        y += b.astype(numpy.float64)[None, :, None, None]
-    return y
-
-
-def ref_backward_data(dy, w, x_shape, stride, padding, dilation, groups):
-    dy, w = dy.astype(numpy.float64), w.astype(numpy.float64)
-    N, C, H, W = x_shape
-    K, Cg, R, S = w.shape
-    Kg = K // groups
-    P, Q = dy.shape[2:]
-    dx = numpy.zeros(x_shape)
-    for r, s, p, h, q, ww in _taps(H, W, P, Q, R, S, stride, padding, dilation):
-        for g in range(groups):   # for a fixed tap, p -> h is one-to-one: no repeated indices
-            dx[:, g * Cg:(g + 1) * Cg, h[:, None], ww] += numpy.einsum(
-                "nkpq,kc->ncpq", dy[:, g * Kg:(g + 1) * Kg][:, :, p][:, :, :, q],
-                w[g * Kg:(g + 1) * Kg, :, r, s])
-    return dx
-
-
-def ref_backward_filter(dy, x, w_shape, stride, padding, dilation, groups):
-    dy, x = dy.astype(numpy.float64), x.astype(numpy.float64)
-    N, C, H, W = x.shape
-    K, Cg, R, S = w_shape
-    Kg = K // groups
-    P, Q = dy.shape[2:]
-    dw = numpy.zeros(w_shape)
-    for r, s, p, h, q, ww in _taps(H, W, P, Q, R, S, stride, padding, dilation):
-        for g in range(groups):
-            dw[g * Kg:(g + 1) * Kg, :, r, s] = numpy.einsum(
-                "nkpq,ncpq->kc", dy[:, g * Kg:(g + 1) * Kg][:, :, p][:, :, :, q],
-                x[:, g * Cg:(g + 1) * Cg][:, :, h][:, :, :, ww])
-    return dw
 
 
 def assert_matches(actual, ref, abs_ref, n_terms):
@@ -150,7 +84,7 @@ def _data(case, dtype, seed=0):
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype)
-    P, Q = _out_size(x_shape, w_shape, stride, padding, dilation)
+    P, Q = conv2d_out_size(x_shape, w_shape, stride, padding, dilation)
     dy = rng.standard_normal((x_shape[0], w_shape[0], P, Q)).astype(dtype)
     return x, w, b, dy, (stride, padding, dilation, groups)
 
@@ -169,18 +103,18 @@ def _check_all_ops(launcher, case, dtype):
 
     y = conv2d.forward(launcher, x, w, b, *conf)
     assert y.dtype == dtype
-    assert_matches(y, ref_forward(x, w, b, *conf), ref_forward(abs(x), abs(w), abs(b), *conf),
+    assert_matches(y, conv2d_ref(x, w, b, *conf), conv2d_ref(abs(x), abs(w), abs(b), *conf),
                    Cg * R * S + 1)
 
     dx = conv2d.backward_data(launcher, dy, w, x.shape, *conf)
     assert dx.dtype == dtype
-    assert_matches(dx, ref_backward_data(dy, w, x.shape, *conf),
-                   ref_backward_data(abs(dy), abs(w), x.shape, *conf), (K // conf[3]) * R * S)
+    assert_matches(dx, conv2d_backward_data_ref(dy, w, x.shape, *conf),
+                   conv2d_backward_data_ref(abs(dy), abs(w), x.shape, *conf), (K // conf[3]) * R * S)
 
     dw = conv2d.backward_filter(launcher, dy, x, w.shape, *conf)
     assert dw.dtype == dtype
-    assert_matches(dw, ref_backward_filter(dy, x, w.shape, *conf),
-                   ref_backward_filter(abs(dy), abs(x), w.shape, *conf), N * P * Q)
+    assert_matches(dw, conv2d_backward_filter_ref(dy, x, w.shape, *conf),
+                   conv2d_backward_filter_ref(abs(dy), abs(x), w.shape, *conf), N * P * Q)
 
     for before, after in zip(originals, (x, w, b, dy)):
         numpy.testing.assert_array_equal(before, after)   # inputs untouched
@@ -239,10 +173,10 @@ def test_no_bias_and_non_contiguous_inputs(sim):
     wn = numpy.repeat(w, 2, axis=3)[..., ::2]                                     # strided view
     assert not xt.flags.c_contiguous and not wn.flags.c_contiguous
     y = conv2d.forward(sim, xt, wn, None, *conf)
-    numpy.testing.assert_allclose(y, ref_forward(x, w, None, *conf), **tol(numpy.float64))
+    numpy.testing.assert_allclose(y, conv2d_ref(x, w, None, *conf), **tol(numpy.float64))
     dyt = dy[:, ::-1][:, ::-1]
     dw = conv2d.backward_filter(sim, dyt, xt, w.shape, *conf)
-    numpy.testing.assert_allclose(dw, ref_backward_filter(dy, x, w.shape, *conf), **tol(numpy.float64))
+    numpy.testing.assert_allclose(dw, conv2d_backward_filter_ref(dy, x, w.shape, *conf), **tol(numpy.float64))
 
 
 def test_matches_numpy_backend(sim):
