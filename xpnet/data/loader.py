@@ -45,6 +45,7 @@ from typing import Any, Iterator, Optional, Tuple
 
 import numpy
 
+from ..autograd import tensor
 from ..host import check_int
 from ..random import make_rng
 from .dataset import Dataset, collate
@@ -108,11 +109,10 @@ class DataLoader:
         return collate([self.dataset[int(i)] for i in indices])
 
     def __iter__(self) -> Iterator[Tuple[Any, ...]]:
-        import xpnet
         order = self._order()
         for b in range(len(self)):
             indices = order[b * self.batch_size:(b + 1) * self.batch_size]
-            yield tuple(xpnet.tensor(field) for field in self._fetch(indices))
+            yield tuple(tensor(field) for field in self._fetch(indices))
 
     def __repr__(self) -> str:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, "
