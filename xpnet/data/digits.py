@@ -36,7 +36,7 @@ from typing import Tuple
 
 import numpy
 
-N_SAMPLES, N_CLASSES, IMAGE_SIZE = 1797, 10, 8
+N_SAMPLES, IMAGE_SIZE = 1797, 8
 _FILE = "digits.csv.gz"
 
 
