@@ -72,8 +72,8 @@ def read_idx(path: PathLike) -> numpy.ndarray:
         raise ValueError(f"{path}: not an IDX file: it has {len(raw)} bytes, fewer than "
                          f"the 4-byte magic number")
     magic = int.from_bytes(raw[:4], "big")
-    codes = ", ".join(f"0x{c:02X} {d.name}" for c, d in IDX_DTYPES.items())
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
+        codes = ", ".join(f"0x{c:02X} {d.name}" for c, d in IDX_DTYPES.items())
         raise ValueError(f"{path}: not an IDX file: magic number 0x{magic:08X}; an IDX "
                          f"file starts with 0x00 0x00, a type code ({codes}) and the "
                          f"number of dimensions")
