@@ -4,7 +4,7 @@ Two halves of one promise (issue 2, "Backend switch"):
 
 * statically: no module under ``xpnet/nn``, ``xpnet/optim`` or
   ``xpnet/train`` imports NumPy or CuPy (host chores go through
-  ``xpnet.dtypes``, ``xpnet.host``, ``xpnet.random`` and ``xpnet.serialization``);
+  ``xpnet.dtypes``, ``xpnet.host`` and ``xpnet.random``);
 * dynamically: the generic paths (forward, loss, backward, gradient clipping,
   every optimizer, a scheduler) run end to end with ``array_api_strict`` as
   the namespace, where a NumPy-only function, a NumPy scalar or an implicit
@@ -90,7 +90,7 @@ def test_generic_code_never_imports_numpy_or_cupy():
     assert not offences, (
         "layer/loss/optimizer/training code must use the backend's namespace "
         "(tensor.backend.xp) and the host helpers in xpnet.dtypes / xpnet.host / "
-        "xpnet.random / xpnet.serialization instead of importing NumPy or CuPy:\n  "
+        "xpnet.random instead of importing NumPy or CuPy:\n  "
         + "\n  ".join(offences))
 
 

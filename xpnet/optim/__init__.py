@@ -15,11 +15,10 @@ from .adagrad import Adagrad, adagrad_init, adagrad_update
 from .adam import Adam, AdamW, adam_init, adam_update
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop_init, rmsprop_update
-from ..serialization import flatten_state_dict, unflatten_state_dict
 from .sgd import SGD, sgd_update
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
     "sgd_update", "adagrad_init", "adagrad_update", "rmsprop_init", "rmsprop_update",
-    "adam_init", "adam_update", "flatten_state_dict", "unflatten_state_dict", "lr_scheduler",
+    "adam_init", "adam_update", "lr_scheduler",
 ]

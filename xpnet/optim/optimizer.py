@@ -22,8 +22,8 @@ State keys and meanings are PyTorch's (``momentum_buffer``, ``sum``,
      "param_groups": [{"lr": 0.001, "betas": (0.9, 0.999), ..., "params": [0, 1]}, ...]}
 
 ``index`` numbers the parameters in group order, as PyTorch does; parameters
-that have no state yet are absent.  See also :func:`xpnet.optim.flatten_state_dict`
-to store it with ``numpy.savez`` (no pickle).
+that have no state yet are absent.  ``xpnet.save(opt.state_dict(), path)``
+stores it without pickle (see :mod:`xpnet.checkpoint`).
 """
 from __future__ import annotations
 
