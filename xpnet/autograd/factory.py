@@ -9,15 +9,15 @@ import numpy
 
 from ..backend import get_backend
 from ..random import default_generator
+from .ops.shape import shape_arg
 from .tensor import Tensor
 
 
 def _shape(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    if any(isinstance(s, bool) or not isinstance(s, (int, numpy.integer)) or s < 0 for s in size):
+    size = shape_arg(size, "size")
+    if any(s < 0 for s in size):
         raise ValueError(f"size must be non-negative ints; got {size}")
-    return tuple(int(s) for s in size)
+    return size
 
 
 def _make(host, dtype, requires_grad, backend):
@@ -28,18 +28,18 @@ def _make(host, dtype, requires_grad, backend):
 
 def zeros(*size, dtype="float32", requires_grad=False, backend=None) -> Tensor:
     """A tensor of zeros of shape ``size``."""
-    return full(_shape(size), 0, dtype=dtype, requires_grad=requires_grad, backend=backend)
+    return full(size, 0, dtype=dtype, requires_grad=requires_grad, backend=backend)
 
 
 def ones(*size, dtype="float32", requires_grad=False, backend=None) -> Tensor:
     """A tensor of ones of shape ``size``."""
-    return full(_shape(size), 1, dtype=dtype, requires_grad=requires_grad, backend=backend)
+    return full(size, 1, dtype=dtype, requires_grad=requires_grad, backend=backend)
 
 
 def full(size, fill_value, dtype="float32", requires_grad=False, backend=None) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``."""
     be = get_backend(backend)
-    arr = be.xp.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value,
+    arr = be.xp.full(_shape((size,) if hasattr(size, "__index__") else tuple(size)), fill_value,
                      dtype=be.xp_dtype(dtype))
     return Tensor(arr, be, requires_grad=requires_grad)
 

@@ -12,9 +12,12 @@ from ..function import as_tensors, record
 from .reduce import normalize_dims
 
 
-def _shape_arg(shape):
+def shape_arg(shape, name="shape"):
+    """``f(2, 3)`` or ``f((2, 3))`` as PyTorch takes sizes: a tuple of ints (no bools, no floats)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if any(isinstance(s, bool) or not hasattr(s, "__index__") for s in shape):
+        raise ValueError(f"{name} must be ints; got {shape}")
     return tuple(int(s) for s in shape)
 
 
@@ -22,7 +25,7 @@ def reshape(x, *shape):
     """Same elements in a new shape (one dimension may be -1)."""
     x, = as_tensors(x)
     xp, src = x.backend.xp, tuple(x.shape)
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     known = 1
     for s in shape:
         known *= s if s != -1 else 1
@@ -37,7 +40,7 @@ def reshape(x, *shape):
 def permute(x, *dims):
     """Reorder axes: output axis i is input axis ``dims[i]``."""
     x, = as_tensors(x)
-    dims = _shape_arg(dims)
+    dims = shape_arg(dims, "dims")
     limit = builtins.max(x.ndim, 1)
     if builtins.any(not -limit <= d < limit for d in dims) or \
             sorted(d % limit for d in dims) != list(range(x.ndim)):
