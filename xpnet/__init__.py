@@ -19,14 +19,14 @@ from .autograd import (Tensor, abs, arange, argmax, argmin, cat, clamp, clip, en
 from .backend import available_backends, get_backend, set_backend, use_backend
 from .checkpoint import load, save
 from .dtypes import bool_, float32, float64, int32, int64
-from .random import manual_seed
+from .random import get_rng_state, manual_seed, set_rng_state
 
 __version__ = "0.1.0"
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
            "rand", "randn", "cat", "stack", "pad", "where", "maximum", "minimum", "no_grad",
            "enable_grad", "is_grad_enabled", "gradcheck", "get_backend", "set_backend",
-           "use_backend", "available_backends", "manual_seed", "float32", "float64", "int64",
+           "use_backend", "available_backends", "manual_seed", "get_rng_state", "set_rng_state", "float32", "float64", "int64",
            "int32", "bool_", "nn", "optim", "data", "train", "matmul", "exp", "log", "sqrt",
            "abs", "tanh", "sigmoid", "sum", "mean", "max", "min", "argmax", "argmin",
            "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "clip",

@@ -38,6 +38,32 @@ def default_generator() -> numpy.random.Generator:
     return _generator
 
 
+def get_rng_state() -> dict:
+    """The global generator's state as plain JSON-able data (as ``torch.get_rng_state``).
+
+    Save it in a checkpoint and pass it to :func:`set_rng_state` to continue
+    the same stream of random numbers (dropout masks, ``randn``, loader seeds).
+    """
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore the global generator from a :func:`get_rng_state` result.
+
+    Raises ``ValueError`` if ``state`` is not such a state; the generator is
+    unchanged then.
+    """
+    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+        raise ValueError(f"set_rng_state(state) needs a dict from get_rng_state() "
+                         f"(bit_generator 'PCG64'); got {state!r:.200}")
+    fresh = numpy.random.PCG64()
+    try:
+        fresh.state = state
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"set_rng_state(state): not a valid PCG64 state ({e})") from None
+    _generator.bit_generator.state = fresh.state
+
+
 def make_rng(seed: Any, name: str = "seed") -> numpy.random.Generator:
     """A fresh host generator: from ``seed`` (a non-negative int), or, if ``seed``
     is None, seeded by one draw from :func:`default_generator` (so
@@ -75,4 +101,4 @@ def dropout_mask(shape: Sequence[int], p: float, dtype: Any,
     return numpy.where(keep, scale, 0.0).astype(dtype)
 
 
-__all__ = ["manual_seed", "default_generator", "make_rng", "uniform", "normal", "dropout_mask"]
+__all__ = ["manual_seed", "get_rng_state", "set_rng_state", "default_generator", "make_rng", "uniform", "normal", "dropout_mask"]

@@ -66,6 +66,26 @@ def test_same_seed_same_epochs_and_epochs_differ():
     assert not numpy.array_equal(numpy.concatenate(epoch_ids(c)), ea[0])
 
 
+def test_set_epoch_replays_that_epoch_of_an_uninterrupted_run():
+    """A resumed run (or another data-parallel rank) sees the order of the epoch it asks for."""
+    run = DataLoader(ids_dataset(40), batch_size=6, shuffle=True, seed=5)
+    epochs = [numpy.concatenate(epoch_ids(run)) for _ in range(4)]
+    resumed = DataLoader(ids_dataset(40), batch_size=6, shuffle=True, seed=5)
+    resumed.set_epoch(2)
+    numpy.testing.assert_array_equal(numpy.concatenate(epoch_ids(resumed)), epochs[2])
+    numpy.testing.assert_array_equal(numpy.concatenate(epoch_ids(resumed)), epochs[3])
+    numpy.testing.assert_array_equal(resumed.order(1), epochs[1])
+    assert resumed.epoch == 4
+
+
+@pytest.mark.parametrize("epoch, err", [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_set_epoch_rejects_bad_epochs_and_keeps_the_old_one(epoch, err):
+    loader = DataLoader(ids_dataset(4), batch_size=2, shuffle=True, seed=0)
+    with pytest.raises(err, match="epoch"):
+        loader.set_epoch(epoch)
+    assert loader.epoch == 0
+
+
 def test_seed_none_follows_manual_seed():
     def first_epoch():
         return numpy.concatenate(epoch_ids(DataLoader(ids_dataset(30), batch_size=4,

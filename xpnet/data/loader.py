@@ -20,13 +20,17 @@ int64 labels stay int64).  For a :class:`TensorDataset` a batch is gathered
 with one fancy-indexing call per array from a host index array; for other
 datasets the samples are fetched one by one and stacked.
 
-Shuffling draws a fresh permutation of ``range(N)`` at the start of every
-epoch from the loader's own ``numpy.random.Generator``, seeded with ``seed``
-or, if ``seed`` is None, with a number drawn from
+Shuffling uses a permutation of ``range(N)`` that is a function of the
+seed and the epoch number only: epoch ``e`` is ordered by
+``numpy.random.default_rng([seed, e]).permutation(N)``.  The seed is
+``seed`` or, if ``seed`` is None, a number drawn from
 ``xpnet.random.default_generator()`` when the loader is built (so
-``xpnet.manual_seed`` makes the whole run reproducible).  Two loaders with
-the same seed produce the same sequence of epochs; successive epochs of one
-loader differ.
+``xpnet.manual_seed`` makes the whole run reproducible).  Each pass over the
+loader uses the next epoch number, starting from 0; :meth:`DataLoader.set_epoch`
+chooses it (as ``torch.utils.data.DistributedSampler.set_epoch``), which is
+what makes a resumed run or a data-parallel rank see exactly the order an
+uninterrupted run would.  Two loaders with the same seed produce the same
+sequence of epochs; successive epochs of one loader differ.
 
 >>> import numpy as np, xpnet
 >>> from xpnet.data import TensorDataset, DataLoader
@@ -88,7 +92,15 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
-        self.generator = make_rng(seed) if self.shuffle else None
+        # the base seed of every epoch's permutation (drawn once when seed is None)
+        self.base_seed = (check_int(seed, "seed", 0) if seed is not None
+                          else int(make_rng(None).integers(0, 2**63)) if self.shuffle else 0)
+        self.epoch = 0  # the epoch number the next pass will use
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass epoch number ``epoch`` (an int >= 0): its order is
+        the one an uninterrupted run gives its ``epoch``-th pass (counting from 0)."""
+        self.epoch = check_int(epoch, "epoch", 0)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -96,11 +108,13 @@ class DataLoader:
             return n // self.batch_size
         return -(-n // self.batch_size)
 
-    def _order(self) -> numpy.ndarray:
-        """This epoch's sample order (int64, host): a fresh permutation or 0..N-1."""
+    def order(self, epoch: int) -> numpy.ndarray:
+        """The sample order of epoch number ``epoch`` (int64, host): the epoch's
+        permutation, or ``0..N-1`` without shuffling."""
         n = len(self.dataset)
         if self.shuffle:
-            return self.generator.permutation(n).astype(numpy.int64, copy=False)
+            rng = numpy.random.default_rng([self.base_seed, check_int(epoch, "epoch", 0)])
+            return rng.permutation(n).astype(numpy.int64, copy=False)
         return numpy.arange(n, dtype=numpy.int64)
 
     def _fetch(self, indices: numpy.ndarray) -> Tuple[numpy.ndarray, ...]:
@@ -109,7 +123,8 @@ class DataLoader:
         return collate([self.dataset[int(i)] for i in indices])
 
     def __iter__(self) -> Iterator[Tuple[Any, ...]]:
-        order = self._order()
+        order = self.order(self.epoch)
+        self.epoch += 1
         for b in range(len(self)):
             indices = order[b * self.batch_size:(b + 1) * self.batch_size]
             yield tuple(tensor(field) for field in self._fetch(indices))
