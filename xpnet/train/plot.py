@@ -34,9 +34,7 @@ import numbers
 import os
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-import numpy
-
-#: ``{layer name: [gradient L2 norm per epoch]}`` (lists, tuples or 1-D NumPy arrays)
+#: ``{layer name: [gradient L2 norm per epoch]}`` (lists, tuples or 1-D arrays)
 GradNorms = Optional[Mapping[str, Sequence[float]]]
 FONT = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 11, "xtick.labelsize": 10,
         "ytick.labelsize": 10, "legend.fontsize": 9}
@@ -88,8 +86,8 @@ def _grad_norms(grad_norms: GradNorms, n_epochs: int) -> Dict[str, List[float]]:
         raise ValueError("grad_norms is empty; pass None to leave out the gradient-norm panel")
     out = {}
     for name, values in grad_norms.items():
-        if isinstance(values, numpy.ndarray) and values.ndim == 1:
-            values = values.tolist()
+        if getattr(values, "ndim", None) == 1 and hasattr(values, "tolist"):
+            values = values.tolist()  # a 1-D array (NumPy, CuPy, ...)
         if not isinstance(name, str):
             raise TypeError(f"grad_norms keys must be layer names (str); got {name!r}")
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not all(
