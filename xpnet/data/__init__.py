@@ -12,9 +12,11 @@ batch to the current backend with ``xpnet.tensor``.
 * :func:`train_test_split` -- random (optionally stratified) splits.
 * :func:`load_digits` -- the 8x8 digits, shipped with xpnet.
 * :func:`read_idx`, :func:`load_mnist` -- MNIST-format IDX files you have.
+* :func:`load_dataset` -- a train/test set from an ``.npz`` or an MNIST-format folder.
 """
 from .dataset import Dataset, TensorDataset, collate
 from .digits import load_digits
+from .files import load_dataset
 from .idx import load_mnist, read_idx
 from .loader import DataLoader
 from .scalers import MinMaxScaler, StandardScaler
@@ -31,4 +33,5 @@ __all__ = [
     "load_digits",
     "read_idx",
     "load_mnist",
+    "load_dataset",
 ]
