@@ -87,11 +87,12 @@ class Dataset:
         ``len(indices)`` as its first dimension.
 
         >>> import numpy as np
-        >>> from xpnet.data import TensorDataset
-        >>> ds = TensorDataset(np.arange(10).reshape(5, 2), np.arange(5))
-        >>> ds.get_batch(np.array([4, 0]))
-        (array([[8, 9],
-               [0, 1]]), array([4, 0]))
+        >>> from xpnet.data import Dataset
+        >>> class Pairs(Dataset):
+        ...     def __len__(self): return 3
+        ...     def __getitem__(self, i): return i, -i
+        >>> Pairs().get_batch(np.array([0, 2]))
+        (array([0, 2]), array([ 0, -2]))
         """
         return collate([self[int(i)] for i in indices])
 
@@ -139,7 +140,15 @@ class TensorDataset(Dataset):
         return tuple(a[index] for a in self.tensors)
 
     def get_batch(self, indices: numpy.ndarray) -> Tuple[numpy.ndarray, ...]:
-        """One fancy-indexing gather per array (vectorized; no per-sample Python loop)."""
+        """Samples ``indices`` of every array: one fancy-indexing gather per array (no per-sample loop).
+
+        >>> import numpy as np
+        >>> from xpnet.data import TensorDataset
+        >>> ds = TensorDataset(np.arange(10).reshape(5, 2), np.arange(5))
+        >>> ds.get_batch(np.array([4, 0]))
+        (array([[8, 9],
+               [0, 1]]), array([4, 0]))
+        """
         return tuple(a[indices] for a in self.tensors)
 
     def __repr__(self) -> str:
