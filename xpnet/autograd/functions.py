@@ -12,7 +12,10 @@ so ``xpnet.exp(x)`` and ``x.exp()`` are interchangeable.
 """
 from __future__ import annotations
 
+import inspect
+
 from .function import as_tensors
+from .tensor import Tensor
 
 _METHODS = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "sum", "mean", "max", "min",
             "argmax", "argmin", "reshape", "flatten", "transpose", "permute", "unsqueeze",
@@ -24,7 +27,9 @@ def _function_form(name):
         t, = as_tensors(input)
         return getattr(t, name)(*args, **kwargs)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"``xpnet.{name}(input, ...)`` is ``input.{name}(...)`` (see :class:`Tensor`)."
+    # the method's docstring (formula, shapes, example), then what this form adds
+    fn.__doc__ = (inspect.cleandoc(getattr(Tensor, name).__doc__)
+                  + f"\n\nFunction form: ``xpnet.{name}(input, ...)`` is ``input.{name}(...)``.")
     return fn
 
 

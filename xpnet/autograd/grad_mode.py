@@ -8,7 +8,13 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()`` (per thread, as PyTorch)."""
+    """True unless inside ``no_grad()`` (per thread, as PyTorch).
+
+    >>> import xpnet
+    >>> with xpnet.no_grad():
+    ...     print(xpnet.is_grad_enabled())
+    False
+    """
     return getattr(_state, "enabled", True)
 
 
@@ -55,7 +61,15 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Re-enable graph recording inside a ``no_grad`` block."""
+    """Context manager and decorator: re-enable graph recording inside a ``no_grad`` block.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0], requires_grad=True)
+    >>> with xpnet.no_grad(), xpnet.enable_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    True
+    """
     _enable = True
 
 

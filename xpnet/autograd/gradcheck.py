@@ -54,6 +54,11 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
     ``atol + rtol * |numerical|`` of the numerical one; otherwise raises
     ``AssertionError`` (or returns False with ``raise_exception=False``).
     Use float64 inputs: in float32 the differences are dominated by rounding.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
+    >>> xpnet.gradcheck(lambda t: (t * t).tanh(), [x])
+    True
     """
     for t in inputs:
         if isinstance(t, Tensor) and t.requires_grad and t.dtype != numpy.float64:

@@ -27,7 +27,20 @@ from .ops.promotion import promote
 
 
 class Tensor:
-    """An n-dimensional array on one backend that can record operations for autograd."""
+    """An n-dimensional array on one backend that can record operations for autograd.
+
+    Create tensors with :func:`xpnet.tensor` or the factories (``zeros``,
+    ``randn``, ...); ``Tensor(data, backend)`` wraps an existing array of
+    ``backend`` without copying.  Operators (``+ - * / ** @``, comparisons,
+    indexing) and the methods below follow PyTorch, broadcasting as NumPy.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x @ x.T).sum()
+    >>> y.backward()
+    >>> x.shape, x.dtype, x.grad.tolist()
+    ((2, 2), dtype('float32'), [[8.0, 12.0], [8.0, 12.0]])
+    """
 
     __slots__ = ("data", "backend", "grad", "requires_grad", "_backward", "_parents",
                  "__weakref__")
@@ -53,43 +66,96 @@ class Tensor:
     # ------------------------------------------------------------------ #
     @property
     def shape(self) -> tuple:
+        """The shape as a tuple of ints (PyTorch's ``size()``).
+
+        >>> import xpnet
+        >>> xpnet.zeros(2, 3).shape
+        (2, 3)
+        """
         return tuple(self.data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of axes.
+
+        >>> import xpnet
+        >>> xpnet.zeros(2, 3).ndim
+        2
+        """
         return self.data.ndim
 
     def size(self, dim=None):
-        """The shape (as PyTorch's ``size()``), or the length of axis ``dim``."""
+        """The shape (as PyTorch's ``size()``), or the length of axis ``dim``.
+
+        >>> import xpnet
+        >>> x = xpnet.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        ((2, 3), 3)
+        """
         if dim is None:
             return self.shape
         axis, = reduce.normalize_dims(dim, self.ndim, "dim")
         return self.shape[axis]
 
     def numel(self) -> int:
-        """The number of elements."""
+        """The number of elements (the product of the shape; 1 for a 0-d tensor).
+
+        >>> import xpnet
+        >>> xpnet.zeros(2, 3).numel()
+        6
+        """
         n = 1
         for s in self.data.shape:
             n *= s
         return n
 
     def dim(self) -> int:
+        """The number of axes (PyTorch's name for ``ndim``).
+
+        >>> import xpnet
+        >>> xpnet.zeros(2, 3).dim()
+        2
+        """
         return self.ndim
 
     @property
     def dtype(self) -> numpy.dtype:
+        """The element type as a NumPy dtype, on every backend (``xpnet.float32``, ...).
+
+        >>> import xpnet
+        >>> xpnet.tensor([1, 2]).dtype
+        dtype('int64')
+        """
         return self.backend.dtype_of(self.data)
 
     @property
     def is_leaf(self) -> bool:
+        """True unless the tensor was computed by a recorded op (then it has a backward).
+
+        >>> import xpnet
+        >>> w = xpnet.ones(2, requires_grad=True)
+        >>> w.is_leaf, (w * 2).is_leaf
+        (True, False)
+        """
         return self._backward is None
 
     @property
     def T(self) -> "Tensor":
+        """The tensor with all axes reversed (the transpose of a matrix).
+
+        >>> import xpnet
+        >>> xpnet.zeros(2, 3).T.shape
+        (3, 2)
+        """
         return shape.permute(self, *reversed(range(self.ndim)))
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Mark a leaf tensor as needing ``.grad`` (floating dtypes only)."""
+        """Mark a leaf tensor as needing ``.grad`` (floating dtypes only); returns ``self``.
+
+        >>> import xpnet
+        >>> xpnet.zeros(2).requires_grad_().requires_grad
+        True
+        """
         if requires_grad and not is_floating(self.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; "
                             f"this one has dtype {self.dtype}")
@@ -107,6 +173,15 @@ class Tensor:
         backward saved as soon as it has run, and a second ``backward()``
         through it raises ``RuntimeError``; ``retain_graph=True`` keeps it for
         another pass (gradients then add up in ``.grad``).
+
+        >>> import xpnet
+        >>> x = xpnet.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad.tolist()
+        [2.0, 4.0]
+        >>> (3 * x).backward(xpnet.tensor([1.0, 0.5]))   # non-scalar: pass grad
+        >>> x.grad.tolist()                              # accumulated
+        [5.0, 5.5]
         """
         if retain_graph is not None and not isinstance(retain_graph, bool):
             raise TypeError(f"backward(retain_graph=...) must be True, False or None; "
@@ -138,23 +213,45 @@ class Tensor:
             self.grad = Tensor(self.grad.data + g, self.backend)
 
     def detach(self) -> "Tensor":
-        """The same data without graph history (shares memory, as PyTorch)."""
+        """The same data without graph history (shares memory, as PyTorch).
+
+        >>> import xpnet
+        >>> x = xpnet.ones(2, requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
         return Tensor(self.data, self.backend)
 
     # ------------------------------------------------------------------ #
     # conversion
     # ------------------------------------------------------------------ #
     def numpy(self) -> numpy.ndarray:
-        """A host NumPy copy of the data."""
+        """A host NumPy copy of the data (from any backend).
+
+        >>> import xpnet
+        >>> xpnet.tensor([1.5, 2.0]).numpy()
+        array([1.5, 2. ], dtype=float32)
+        """
         return self.backend.to_numpy(self.data)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        >>> import xpnet
+        >>> xpnet.tensor([[2.5]]).item()
+        2.5
+        """
         if self.numel() != 1:
             raise ValueError(f"item() needs a one-element tensor; this one has shape {self.shape}")
         return self.numpy().reshape(()).item()
 
     def tolist(self):
+        """The data as (nested) Python lists of Python numbers.
+
+        >>> import xpnet
+        >>> xpnet.arange(4).reshape(2, 2).tolist()
+        [[0, 1], [2, 3]]
+        """
         return self.numpy().tolist()
 
     def to(self, target) -> "Tensor":
@@ -162,6 +259,11 @@ class Tensor:
 
         Moving copies through the host and keeps ``requires_grad`` (the result
         is a new leaf); casting is differentiable.
+
+        >>> import xpnet
+        >>> x = xpnet.tensor([1.7, -1.7])
+        >>> x.to(xpnet.int64).tolist(), x.to("numpy").backend.name
+        ([1, -1], 'numpy')
         """
         if isinstance(target, Backend) or (isinstance(target, str)
                                            and target in _backend_names()):
@@ -178,12 +280,30 @@ class Tensor:
         return self if dtype == self.dtype else unary.astype(self, dtype)
 
     def float(self) -> "Tensor":
+        """Cast to float32 (differentiable); ``self`` if it already is.
+
+        >>> import xpnet
+        >>> xpnet.tensor([1, 2]).float().dtype
+        dtype('float32')
+        """
         return self.to(numpy.float32)
 
     def double(self) -> "Tensor":
+        """Cast to float64 (differentiable); ``self`` if it already is.
+
+        >>> import xpnet
+        >>> xpnet.tensor([1.0]).double().dtype
+        dtype('float64')
+        """
         return self.to(numpy.float64)
 
     def long(self) -> "Tensor":
+        """Cast to int64, truncating toward zero (no gradient flows through ints).
+
+        >>> import xpnet
+        >>> xpnet.tensor([1.9, -1.9]).long().tolist()
+        [1, -1]
+        """
         return self.to(numpy.int64)
 
     def __repr__(self) -> str:
@@ -267,11 +387,24 @@ class Tensor:
     def pow(self, exponent): return arith.pow(self, exponent)
 
     def argmax(self, dim=None, keepdim=False) -> "Tensor":
-        """Index of the largest value (flattened if ``dim`` is None); no gradient."""
+        """Index of the largest value (flattened if ``dim`` is None); int64, no gradient.
+
+        The first index wins a tie.
+
+        >>> import xpnet
+        >>> x = xpnet.tensor([[1.0, 5.0], [7.0, 2.0]])
+        >>> x.argmax().item(), x.argmax(dim=1).tolist()
+        (2, [1, 0])
+        """
         return self._arg(dim, keepdim, self.backend.xp.argmax)
 
     def argmin(self, dim=None, keepdim=False) -> "Tensor":
-        """Index of the smallest value (flattened if ``dim`` is None); no gradient."""
+        """Index of the smallest value (flattened if ``dim`` is None); int64, no gradient.
+
+        >>> import xpnet
+        >>> xpnet.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=0).tolist()
+        [0, 1]
+        """
         return self._arg(dim, keepdim, self.backend.xp.argmin)
 
     def _arg(self, dim, keepdim, fn):
@@ -283,6 +416,17 @@ class Tensor:
                 return Tensor(fn(self.data, axis=axes[0], keepdims=keepdim), self.backend)
         # flattened; a 0-d tensor's only element has index 0 (shape (), as PyTorch)
         return Tensor(fn(self.backend.xp.reshape(self.data, (-1,))), self.backend)
+
+
+# The one-line methods share the docstring (formula, gradient, example) of the op they call.
+for _name, _op in (("sum", reduce.sum), ("mean", reduce.mean), ("max", reduce.max),
+                   ("min", reduce.min), ("reshape", shape.reshape),
+                   ("transpose", shape.transpose), ("permute", shape.permute),
+                   ("flatten", shape.flatten), ("unsqueeze", shape.unsqueeze),
+                   ("squeeze", shape.squeeze), ("exp", unary.exp), ("log", unary.log),
+                   ("sqrt", unary.sqrt), ("abs", unary.abs), ("tanh", unary.tanh),
+                   ("sigmoid", unary.sigmoid), ("clip", unary.clip), ("pow", arith.pow)):
+    getattr(Tensor, _name).__doc__ = _op.__doc__
 
 
 def _backend_names():

@@ -37,12 +37,26 @@ _current: Optional[Backend] = None
 
 
 def backend_names() -> tuple:
-    """All registered backend names (available here or not)."""
+    """All registered backend names (available here or not).
+
+    >>> import xpnet
+    >>> xpnet.backend.backend_names()
+    ('numpy', 'cupy', 'cudasim', 'array_api_strict')
+
+    See also: :func:`available_backends`.
+    """
     return tuple(_REGISTRY)
 
 
 def backend_class(name: str) -> type:
-    """The Backend subclass registered under ``name`` (imports its module)."""
+    """The Backend subclass registered under ``name`` (imports its module).
+
+    Raises ``ValueError`` for an unknown name.
+
+    >>> import xpnet
+    >>> xpnet.backend.backend_class("numpy").__name__
+    'NumpyBackend'
+    """
     if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(
             f"backend name must be one of {', '.join(map(repr, _REGISTRY))}; got {name!r}")
@@ -51,7 +65,12 @@ def backend_class(name: str) -> type:
 
 
 def backend_unavailable_reason(name: str) -> Optional[str]:
-    """``None`` if backend ``name`` can run on this machine, else why not."""
+    """``None`` if backend ``name`` can run on this machine, else a sentence saying why not.
+
+    >>> import xpnet
+    >>> xpnet.backend.backend_unavailable_reason("numpy") is None
+    True
+    """
     try:
         cls = backend_class(name)
     except ImportError as e:  # a module the backend needs is missing
@@ -60,7 +79,14 @@ def backend_unavailable_reason(name: str) -> Optional[str]:
 
 
 def available_backends() -> tuple:
-    """Names of the backends that can run on this machine."""
+    """Names of the backends that can run on this machine (a tuple, registry order).
+
+    >>> import xpnet
+    >>> "numpy" in xpnet.available_backends()
+    True
+
+    See also: :func:`backend_unavailable_reason` (why one is missing).
+    """
     return tuple(n for n in _REGISTRY if backend_unavailable_reason(n) is None)
 
 
@@ -68,7 +94,12 @@ def get_backend(name: Optional[str] = None) -> Backend:
     """The backend object named ``name``, or the current backend if ``name`` is None.
 
     Raises ``RuntimeError`` saying what is missing when the backend cannot run
-    here (e.g. ``cupy`` without CuPy, or without a CUDA device).
+    here (e.g. ``cupy`` without CuPy, or without a CUDA device).  Each name has
+    one instance, so backends compare by identity.
+
+    >>> import xpnet
+    >>> xpnet.get_backend("numpy") is xpnet.get_backend("numpy")
+    True
     """
     global _current
     if isinstance(name, Backend):
@@ -86,7 +117,18 @@ def get_backend(name: Optional[str] = None) -> Backend:
 
 
 def set_backend(name: str) -> Backend:
-    """Make ``name`` the current backend for new tensors and modules; returns it."""
+    """Make ``name`` the current backend for new tensors and modules; returns it.
+
+    Existing tensors stay where they are (move them with ``.to(name)``).
+
+    >>> import xpnet
+    >>> xpnet.set_backend("numpy").name
+    'numpy'
+    >>> xpnet.zeros(1).backend.name
+    'numpy'
+
+    See also: :func:`use_backend` (for a block only).
+    """
     global _current
     _current = get_backend(name)
     return _current
@@ -94,7 +136,17 @@ def set_backend(name: str) -> Backend:
 
 @contextlib.contextmanager
 def use_backend(name: str) -> Iterator[Backend]:
-    """``with use_backend("cupy"):`` makes ``name`` current inside the block only."""
+    """``with use_backend("cupy"):`` makes ``name`` current inside the block only.
+
+    The previous backend is restored on exit, also on an exception.
+
+    >>> import xpnet
+    >>> with xpnet.use_backend("array_api_strict"):
+    ...     print(xpnet.zeros(1).backend.name)
+    array_api_strict
+    >>> xpnet.get_backend().name
+    'numpy'
+    """
     global _current
     previous = get_backend()
     _current = get_backend(name)
@@ -108,7 +160,10 @@ def precompile(names=None) -> None:
     """Compile the CUDA kernels of the kernel backends up front (``cupy``, ``cudasim``).
 
     ``names`` restricts to some backends; unavailable ones are skipped unless
-    named explicitly.
+    named explicitly.  Without a GPU this compiles for the CPU simulator only.
+
+    >>> import xpnet
+    >>> xpnet.backend.precompile(["numpy"])   # a backend without kernels: nothing to do
     """
     targets = names if names is not None else [
         n for n in ("cupy", "cudasim") if backend_unavailable_reason(n) is None]

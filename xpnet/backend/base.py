@@ -36,7 +36,22 @@ Pair = Tuple[int, int]
 
 
 class Backend(abc.ABC):
-    """Abstract backend.  Subclasses set ``name`` and ``xp``."""
+    """Abstract backend: an array namespace ``xp`` plus the ops below.  Subclasses set ``name`` and ``xp``.
+
+    Get the instances with :func:`xpnet.get_backend`; every op takes and returns
+    arrays of ``xp`` (not Tensors) with the shapes stated in its docstring.
+
+    >>> import xpnet
+    >>> be = xpnet.get_backend("numpy")
+    >>> be.name, be.xp.__name__
+    ('numpy', 'numpy')
+    >>> x = be.asarray([[[[1.0, 2.0], [3.0, 4.0]]]], dtype=xpnet.float32)   # (N, C, H, W)
+    >>> w = be.xp.ones((2, 1, 1, 1), dtype=be.xp.float32)                   # (K, C, R, S)
+    >>> be.conv2d_forward(x, w, None, (1, 1), (0, 0), (1, 1), 1).shape
+    (1, 2, 2, 2)
+    >>> be.to_numpy(be.add_at((3,), be.asarray([0, 0, 2]), be.asarray([1.0, 1.0, 5.0])))
+    array([2., 0., 5.])
+    """
 
     #: registry name, e.g. ``"numpy"``
     name: str = ""
@@ -69,7 +84,13 @@ class Backend(abc.ABC):
         """A host NumPy copy of the array ``a``."""
 
     def dtype_of(self, a: Any) -> numpy.dtype:
-        """The dtype of array ``a`` as a NumPy dtype (the dtype names xpnet uses)."""
+        """The dtype of array ``a`` as a NumPy dtype (the dtype names xpnet uses).
+
+        >>> import xpnet
+        >>> be = xpnet.get_backend("numpy")
+        >>> be.dtype_of(be.asarray([1, 2]))
+        dtype('int64')
+        """
         for name in ("float32", "float64", "float16", "int64", "int32", "int16",
                      "int8", "uint8", "bool"):
             if hasattr(self.xp, name) and a.dtype == getattr(self.xp, name):
@@ -77,14 +98,31 @@ class Backend(abc.ABC):
         raise TypeError(f"unsupported array dtype {a.dtype!r}")
 
     def xp_dtype(self, dtype: Any) -> Any:
-        """The namespace's dtype object for a NumPy dtype (or dtype name)."""
+        """The namespace's dtype object for a NumPy dtype (or dtype name).
+
+        >>> import xpnet
+        >>> xpnet.get_backend("numpy").xp_dtype("float32")
+        <class 'numpy.float32'>
+        """
         return getattr(self.xp, numpy.dtype(dtype).name)
 
     def synchronize(self) -> None:
-        """Wait until all queued work on the device has finished (no-op on the CPU)."""
+        """Wait until all queued work on the device has finished (no-op on the CPU).
+
+        Call it before reading a wall clock when timing GPU work.
+
+        >>> import xpnet
+        >>> xpnet.get_backend("numpy").synchronize()
+        """
 
     def precompile(self) -> None:
-        """Compile every kernel this backend launches, for every dtype (no-op without kernels)."""
+        """Compile every kernel this backend launches, for every dtype (no-op without kernels).
+
+        >>> import xpnet
+        >>> xpnet.get_backend("numpy").precompile()
+
+        See also: :func:`xpnet.backend.precompile`.
+        """
 
     # ------------------------------------------------------------------ #
     # indexing

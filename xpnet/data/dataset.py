@@ -36,6 +36,11 @@ def collate(samples: Sequence[Any]) -> Tuple[numpy.ndarray, ...]:
     shape ``(len(samples), *field_shape)``.  Python ints stack to int64 and
     Python floats to float64 (as ``torch`` ``default_collate``); Tensors are
     brought to the host first.
+
+    >>> from xpnet.data import collate
+    >>> x, y = collate([([1.0, 2.0], 0), ([3.0, 4.0], 1)])
+    >>> x.shape, y.tolist(), y.dtype
+    ((2, 2), [0, 1], dtype('int64'))
     """
     if len(samples) == 0:
         raise ValueError("collate(samples) needs at least one sample; got an empty list")
@@ -56,6 +61,17 @@ class Dataset:
     NumPy array) stacked field by field; the default calls ``__getitem__``
     once per index and :func:`collate`\\ s the results.  Subclasses that can
     index many samples at once (as :class:`TensorDataset`) override it.
+
+    >>> import numpy as np
+    >>> from xpnet.data import Dataset
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 10
+    ...     def __getitem__(self, i):
+    ...         return float(i), i * i
+    >>> x, y = Squares().get_batch(np.array([2, 3]))
+    >>> x.tolist(), y.tolist()
+    ([2.0, 3.0], [4, 9])
     """
 
     def __len__(self) -> int:
@@ -65,7 +81,19 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
     def get_batch(self, indices: numpy.ndarray) -> Tuple[numpy.ndarray, ...]:
-        """Samples ``indices`` stacked field by field (one tuple entry per field)."""
+        """Samples ``indices`` stacked field by field (one tuple entry per field).
+
+        ``indices``: a 1-D integer NumPy array; each returned array has
+        ``len(indices)`` as its first dimension.
+
+        >>> import numpy as np
+        >>> from xpnet.data import Dataset
+        >>> class Pairs(Dataset):
+        ...     def __len__(self): return 3
+        ...     def __getitem__(self, i): return i, -i
+        >>> Pairs().get_batch(np.array([0, 2]))
+        (array([0, 2]), array([ 0, -2]))
+        """
         return collate([self[int(i)] for i in indices])
 
 
@@ -79,6 +107,12 @@ class TensorDataset(Dataset):
 
     Raises ``ValueError`` if no array is given, an array is 0-d, or the
     first dimensions differ.
+
+    >>> import numpy as np
+    >>> from xpnet.data import TensorDataset
+    >>> ds = TensorDataset(np.zeros((4, 3), np.float32), np.array([0, 1, 0, 1]))
+    >>> len(ds), ds[1][0].shape, int(ds[1][1])
+    (4, (3,), 1)
     """
 
     def __init__(self, *tensors: Any):
@@ -106,7 +140,15 @@ class TensorDataset(Dataset):
         return tuple(a[index] for a in self.tensors)
 
     def get_batch(self, indices: numpy.ndarray) -> Tuple[numpy.ndarray, ...]:
-        """One fancy-indexing gather per array (vectorized; no per-sample Python loop)."""
+        """Samples ``indices`` of every array: one fancy-indexing gather per array (no per-sample loop).
+
+        >>> import numpy as np
+        >>> from xpnet.data import TensorDataset
+        >>> ds = TensorDataset(np.arange(10).reshape(5, 2), np.arange(5))
+        >>> ds.get_batch(np.array([4, 0]))
+        (array([[8, 9],
+               [0, 1]]), array([4, 0]))
+        """
         return tuple(a[indices] for a in self.tensors)
 
     def __repr__(self) -> str:

@@ -68,6 +68,13 @@ def load_digits(return_images: bool = False) -> Tuple[numpy.ndarray, numpy.ndarr
         or a :class:`~xpnet.data.StandardScaler` fitted on the train split),
         ``y`` int64 labels 0..9, shape ``(1797,)``.  Fresh writable NumPy
         arrays (host); move them with ``xpnet.tensor`` or a ``DataLoader``.
+
+    >>> from xpnet.data import load_digits
+    >>> X, y = load_digits()
+    >>> X.shape, X.dtype, y.shape, int(X.max()), sorted(set(y.tolist()))[:3]
+    ((1797, 64), dtype('float32'), (1797,), 16, [0, 1, 2])
+    >>> load_digits(return_images=True)[0].shape
+    (1797, 1, 8, 8)
     """
     if not isinstance(return_images, (bool, numpy.bool_)):
         raise TypeError(f"load_digits(return_images=...) must be a bool; "

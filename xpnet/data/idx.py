@@ -65,6 +65,19 @@ def read_idx(path: PathLike) -> numpy.ndarray:
         ValueError naming the file: not an IDX file (header too short,
         first two bytes not zero, unknown type code), or a data size that
         disagrees with the header (truncated file or trailing bytes).
+
+    The header is two zero bytes, a type code (0x08 = uint8), the number of
+    dimensions, then each dimension as a big-endian int32:
+
+    >>> import os, tempfile
+    >>> from xpnet.data import read_idx
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "tiny-idx1-ubyte")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]))
+    >>> read_idx(path)
+    array([7, 8, 9], dtype=uint8)
+    >>> tmp.cleanup()
     """
     path = os.fspath(os.path.expanduser(path))
     raw = _read_bytes(path)
@@ -124,6 +137,20 @@ def load_mnist(root: PathLike, train: bool = True) -> Tuple[numpy.ndarray, numpy
         FileNotFoundError if ``root`` or a file is missing; ValueError if a
         file is not a valid IDX file, images are not 3-D uint8, labels not
         1-D uint8, or their counts differ.
+
+    With two 2x2 images written as IDX files (see :func:`read_idx`):
+
+    >>> import os, tempfile
+    >>> from xpnet.data import load_mnist
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> for name, data in [("train-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, *range(8)]),
+    ...                    ("train-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 2, 3, 5])]:
+    ...     with open(os.path.join(tmp.name, name), "wb") as f:
+    ...         _ = f.write(bytes(data))
+    >>> images, labels = load_mnist(tmp.name)
+    >>> images.shape, images.dtype, labels.tolist()
+    ((2, 1, 2, 2), dtype('uint8'), [3, 5])
+    >>> tmp.cleanup()
     """
     if not isinstance(train, (bool, numpy.bool_)):
         raise TypeError(f"load_mnist(train=...) must be a bool; got {train!r}")

@@ -72,6 +72,14 @@ class _Scaler:
 
     @property
     def is_fitted(self) -> bool:
+        """True once :meth:`fit` (or :meth:`load_state_dict`) has set the statistics.
+
+        >>> import numpy as np
+        >>> from xpnet.data import StandardScaler
+        >>> sc = StandardScaler()
+        >>> sc.is_fitted, sc.fit(np.ones((2, 3))).is_fitted
+        (False, True)
+        """
         return getattr(self, "n_samples_seen_", None) is not None
 
     def _check_fitted(self, X: Any, method: str) -> numpy.ndarray:
@@ -87,7 +95,16 @@ class _Scaler:
         return x
 
     def fit(self, X: Any) -> "_Scaler":
-        """Learn per-feature statistics from ``X`` (the training data only); returns self."""
+        """Learn per-feature statistics from ``X`` (the training data only); returns self.
+
+        ``X``: ``(n_samples, *features)``, NumPy array or Tensor, finite values.
+
+        >>> import numpy as np
+        >>> from xpnet.data import MinMaxScaler
+        >>> sc = MinMaxScaler().fit(np.array([[0.0, 10.0], [4.0, 20.0]]))
+        >>> sc.data_min_, sc.data_max_
+        (array([ 0., 10.]), array([ 4., 20.]))
+        """
         x = self._check_input(X, "fit")
         if x.shape[0] == 0:
             raise ValueError(f"{type(self).__name__}.fit(X): X needs at least one "
@@ -100,7 +117,14 @@ class _Scaler:
         return self
 
     def fit_transform(self, X: Any) -> Any:
-        """``fit(X).transform(X)``."""
+        """``fit(X).transform(X)``: fit on ``X`` and return it scaled.
+
+        >>> import numpy as np
+        >>> from xpnet.data import StandardScaler
+        >>> StandardScaler().fit_transform(np.array([[1.0], [3.0]]))
+        array([[-1.],
+               [ 1.]])
+        """
         return self.fit(X).transform(X)
 
     def _apply(self, X: Any, method: str, fn) -> Any:
@@ -115,15 +139,41 @@ class _Scaler:
         return like(X, y.astype(dt, copy=False))
 
     def transform(self, X: Any) -> Any:
-        """Scale ``X`` with the fitted statistics; same kind (NumPy/Tensor) as ``X``."""
+        """Scale ``X`` with the fitted statistics; same kind (NumPy/Tensor) and shape as ``X``.
+
+        ``X``: ``(n, *feature_shape_)``.  Float32 stays float32; integers become floating.
+
+        >>> import numpy as np
+        >>> import xpnet
+        >>> from xpnet.data import MinMaxScaler
+        >>> sc = MinMaxScaler(feature_range=(-1, 1)).fit(np.array([[0.0], [4.0]]))
+        >>> sc.transform(xpnet.tensor([[1.0], [6.0]])).tolist()        # no clipping
+        [[-0.5], [2.0]]
+        """
         return self._apply(X, "transform", self._forward)
 
     def inverse_transform(self, X: Any) -> Any:
-        """Undo :meth:`transform`: back to the original units."""
+        """Undo :meth:`transform`: back to the original units (same kind and shape as ``X``).
+
+        >>> import numpy as np
+        >>> from xpnet.data import StandardScaler
+        >>> sc = StandardScaler().fit(np.array([[1.0], [3.0]]))
+        >>> sc.inverse_transform(np.array([[0.5]]))
+        array([[2.5]])
+        """
         return self._apply(X, "inverse_transform", self._inverse)
 
     def state_dict(self) -> Dict[str, Any]:
-        """Constructor arguments and fitted statistics (host float64 copies), plain data."""
+        """Constructor arguments and fitted statistics (host float64 copies), plain data.
+
+        ``ValueError`` if the scaler is not fitted.  Save it next to a model
+        so that inference scales inputs as training did.
+
+        >>> import numpy as np
+        >>> from xpnet.data import StandardScaler
+        >>> sorted(StandardScaler().fit(np.ones((2, 3))).state_dict())
+        ['feature_shape_', 'mean_', 'n_samples_seen_', 'scale_', 'var_', 'with_mean', 'with_std']
+        """
         if not self.is_fitted:
             raise ValueError(f"{type(self).__name__}.state_dict: this scaler is not "
                              f"fitted yet; call fit(X_train) first")
@@ -136,7 +186,16 @@ class _Scaler:
         return state
 
     def load_state_dict(self, state: Dict[str, Any]) -> "_Scaler":
-        """Restore what :meth:`state_dict` saved; validates everything before changing self."""
+        """Restore what :meth:`state_dict` saved; validates everything before changing self.
+
+        Returns self.
+
+        >>> import numpy as np
+        >>> from xpnet.data import StandardScaler
+        >>> saved = StandardScaler().fit(np.array([[1.0], [3.0]])).state_dict()
+        >>> StandardScaler().load_state_dict(saved).transform(np.array([[3.0]]))
+        array([[1.]])
+        """
         name = f"{type(self).__name__}.load_state_dict(state)"
         expected = set(self._config()) | set(self._STATE) | {"feature_shape_",
                                                               "n_samples_seen_"}
@@ -183,6 +242,17 @@ class StandardScaler(_Scaler):
 
     Attributes after ``fit``: ``mean_``, ``var_``, ``scale_`` (float64,
     shape ``feature_shape_``), ``n_samples_seen_``, ``feature_shape_``.
+
+    >>> import numpy as np
+    >>> from xpnet.data import StandardScaler
+    >>> X_train = np.array([[0.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    >>> sc = StandardScaler().fit(X_train)
+    >>> sc.mean_, sc.var_, sc.scale_                    # feature 1 is constant
+    (array([2., 5.]), array([2.66666667, 0.        ]), array([1.63299316, 1.        ]))
+    >>> sc.transform(np.array([[2.0, 6.0]]))
+    array([[0., 1.]])
+
+    See also: :class:`MinMaxScaler`.
     """
 
     _STATE = ("mean_", "var_", "scale_")
@@ -240,6 +310,14 @@ class MinMaxScaler(_Scaler):
     Attributes after ``fit``: ``data_min_``, ``data_max_``, ``data_range_``,
     ``scale_``, ``min_`` (float64, shape ``feature_shape_``),
     ``n_samples_seen_``, ``feature_shape_``.
+
+    >>> import numpy as np
+    >>> from xpnet.data import MinMaxScaler
+    >>> sc = MinMaxScaler().fit(np.array([[0.0, 10.0], [4.0, 20.0]]))
+    >>> sc.transform(np.array([[2.0, 10.0]]))
+    array([[0.5, 0. ]])
+
+    See also: :class:`StandardScaler`.
     """
 
     _STATE = ("data_min_", "data_max_", "data_range_", "scale_", "min_")

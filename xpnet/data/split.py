@@ -144,6 +144,13 @@ def train_test_split(*arrays: Any, test_size: Any = None, train_size: Any = None
 
     Returns:
         ``[a_train, a_test, b_train, b_test, ...]``.
+
+    >>> import numpy as np
+    >>> from xpnet.data import train_test_split
+    >>> X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, seed=0, stratify=y)
+    >>> X_tr.shape, X_te.shape, sorted(y_te.tolist())
+    ((8, 2), (2, 2), [0, 1])
     """
     if len(arrays) == 0:
         raise ValueError("train_test_split(*arrays) needs at least one array; got none")

@@ -10,14 +10,34 @@ from .module import Module
 
 
 class ReLU(Module):
-    """``max(x, 0)``."""
+    """Rectified linear unit ``y = max(x, 0)``, elementwise; gradient 0 at 0 (as PyTorch).
+
+    Input: any shape, floating point; output: same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.ReLU()(xpnet.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+
+    See also: :func:`xpnet.nn.functional.relu`.
+    """
 
     def forward(self, input):
         return F.relu(input)
 
 
 class LeakyReLU(Module):
-    """``x`` if ``x > 0`` else ``negative_slope * x``."""
+    """Leaky ReLU ``y = x`` if ``x > 0`` else ``negative_slope * x``; gradient ``negative_slope`` at 0.
+
+    Input: any shape, floating point; output: same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.LeakyReLU(0.5)(xpnet.tensor([-2.0, 2.0])).tolist()
+    [-1.0, 2.0]
+
+    See also: :func:`xpnet.nn.functional.leaky_relu`.
+    """
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
@@ -31,7 +51,17 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+    """ELU ``y = x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``; gradient ``alpha`` at 0.
+
+    Input: any shape, floating point; output: same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.ELU(alpha=2.0)(xpnet.tensor([-100.0, 1.0])).tolist()
+    [-2.0, 1.0]
+
+    See also: :func:`xpnet.nn.functional.elu`.
+    """
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
@@ -45,7 +75,17 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """``x * Phi(x)``; ``approximate='tanh'`` uses the tanh formula."""
+    """GELU ``y = x * Phi(x)`` (``Phi`` the standard normal CDF); ``approximate='tanh'`` uses the tanh formula.
+
+    Input: any shape, floating point; output: same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.GELU()(xpnet.tensor([1.0])).numpy().round(4)
+    array([0.8413], dtype=float32)
+
+    See also: :func:`xpnet.nn.functional.gelu` (both formulas and gradients).
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -62,20 +102,42 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
-    """``1 / (1 + exp(-x))``."""
+    """Logistic sigmoid ``y = 1 / (1 + exp(-x))``, elementwise, without overflow.
+
+    Input: any shape, floating point; output: same shape and dtype, in [0, 1].
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.Sigmoid()(xpnet.tensor([0.0])).tolist()
+    [0.5]
+
+    See also: :func:`xpnet.nn.functional.sigmoid`.
+    """
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """``tanh(x)``."""
+    """Hyperbolic tangent ``y = tanh(x)``, elementwise.
+
+    Input: any shape, floating point; output: same shape and dtype, in [-1, 1].
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.Tanh()(xpnet.tensor([0.0, 1e3])).tolist()
+    [0.0, 1.0]
+
+    See also: :func:`xpnet.nn.functional.tanh`.
+    """
 
     def forward(self, input):
         return F.tanh(input)
 
 
 class _AlongDim(Module):
+    """An activation that normalizes along axis ``dim``."""
+
     def __init__(self, dim: int):
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, int):
@@ -87,14 +149,34 @@ class _AlongDim(Module):
 
 
 class Softmax(_AlongDim):
-    """``exp(x) / sum(exp(x))`` along ``dim`` (max-shifted; no overflow)."""
+    """Softmax ``y = exp(x) / sum(exp(x))`` along ``dim`` (max-shifted; no overflow).
+
+    Input: any shape, floating point; output: same shape, summing to 1 along ``dim``.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.Softmax(dim=1)(xpnet.tensor([[0.0, 0.0]])).tolist()
+    [[0.5, 0.5]]
+
+    See also: :func:`xpnet.nn.functional.softmax`, :class:`LogSoftmax`.
+    """
 
     def forward(self, input):
         return F.softmax(input, self.dim)
 
 
 class LogSoftmax(_AlongDim):
-    """``log(softmax(x))`` along ``dim``, computed as a stable log-sum-exp."""
+    """``y = log(softmax(x))`` along ``dim``, computed as a stable log-sum-exp.
+
+    Input: any shape, floating point; output: same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.LogSoftmax(dim=0)(xpnet.tensor([0.0, 0.0])).numpy().round(4)
+    array([-0.6931, -0.6931], dtype=float32)
+
+    See also: :func:`xpnet.nn.functional.log_softmax`, :class:`xpnet.nn.NLLLoss`.
+    """
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)

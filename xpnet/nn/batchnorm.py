@@ -65,12 +65,47 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) input, as ``torch.nn.BatchNorm1d``."""
+    """Batch norm over (N, C) or (N, C, L) input, as ``torch.nn.BatchNorm1d``.
+
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * γ + β`` per channel C.  Training:
+    batch statistics over N (and L), with the *biased* variance; the running
+    estimates move by ``momentum`` towards the mean and the *unbiased*
+    variance.  Eval: the running estimates.  ``γ = weight`` (init 1),
+    ``β = bias`` (init 0) if ``affine``.  Output shape = input shape.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> bn = nn.BatchNorm1d(2)
+    >>> bn(xpnet.tensor([[1.0, 10.0], [3.0, 30.0]])).numpy().round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> bn.running_mean.tolist(), bn.running_var.tolist()
+    ([0.20000000298023224, 2.0], [1.100000023841858, 20.899999618530273])
+
+    See also: :func:`xpnet.nn.functional.batch_norm`, :class:`BatchNorm2d`.
+    """
     _ranks = (2, 3)
     _expected = "(N, {C}) or (N, {C}, L)"
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) input, as ``torch.nn.BatchNorm2d``."""
+    """Batch norm over (N, C, H, W) input, as ``torch.nn.BatchNorm2d``.
+
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * γ + β`` per channel C, the
+    statistics over N, H and W; biased variance to normalize, unbiased in
+    the running estimate, as :class:`BatchNorm1d`.  Output shape = input shape.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> _ = xpnet.manual_seed(0)
+    >>> bn = nn.BatchNorm2d(3)
+    >>> y = bn(xpnet.randn(4, 3, 5, 5) * 2 + 1)
+    >>> y.shape, y.mean(dim=(0, 2, 3)).abs().max().item() < 1e-6
+    ((4, 3, 5, 5), True)
+    >>> bn.eval()(xpnet.zeros(1, 3, 2, 2)).shape          # eval: running statistics
+    (1, 3, 2, 2)
+
+    See also: :func:`xpnet.nn.functional.batch_norm`.
+    """
     _ranks = (4,)
     _expected = "(N, {C}, H, W)"

@@ -55,7 +55,12 @@ class _IndexedModules(Module):
                 self._modules[str(i)] = m
 
     def append(self, module: Module) -> "_IndexedModules":
-        """Add ``module`` at the end; returns self."""
+        """Add ``module`` at the end (named ``str(len(self))``); returns self.
+
+        >>> from xpnet import nn
+        >>> len(nn.Sequential(nn.Linear(2, 2)).append(nn.ReLU()))
+        2
+        """
         self.add_module(str(len(self)), module)
         return self
 
@@ -65,7 +70,16 @@ class Sequential(_IndexedModules):
 
     ``Sequential(m1, m2, ...)`` or ``Sequential(OrderedDict(name=module, ...))``.
     Indexing with an int gives a module, with a slice a new Sequential
-    sharing the modules.
+    sharing the modules.  Input and output shapes are those of the first and
+    last module.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> net(xpnet.zeros(5, 4)).shape, net[:2](xpnet.zeros(5, 4)).shape
+    ((5, 2), (5, 8))
+
+    See also: :class:`ModuleList`.
     """
 
     def __init__(self, *modules):
@@ -92,7 +106,18 @@ class Sequential(_IndexedModules):
 
 
 class ModuleList(_IndexedModules):
-    """A list of modules whose parameters are registered (no ``forward`` of its own)."""
+    """A list of modules whose parameters are registered (no ``forward`` of its own).
+
+    Supports ``len``, iteration, indexing (ints and slices), ``append``,
+    ``extend``, ``insert``, ``+=`` and ``del``.
+
+    >>> from xpnet import nn
+    >>> blocks = nn.ModuleList([nn.Linear(3, 3) for _ in range(2)])
+    >>> len(blocks), [n for n, _ in blocks.named_parameters()][:2]
+    (2, ['0.weight', '0.bias'])
+
+    See also: :class:`Sequential`.
+    """
 
     def __init__(self, modules: Optional[Iterable[Module]] = None):
         super().__init__()
@@ -105,6 +130,12 @@ class ModuleList(_IndexedModules):
         return self._modules[self._key(idx)]
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """Append each module of ``modules`` in order; returns self (``+=`` does the same).
+
+        >>> from xpnet import nn
+        >>> len(nn.ModuleList().extend([nn.ReLU(), nn.Tanh()]))
+        2
+        """
         for m in modules:
             self.append(m)
         return self
@@ -113,7 +144,16 @@ class ModuleList(_IndexedModules):
         return self.extend(modules)
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index`` (clamped to [0, len], as list.insert)."""
+        """Insert ``module`` before position ``index`` (clamped to [0, len], as list.insert).
+
+        Later modules are renamed so names stay ``"0"``, ``"1"``, ...
+
+        >>> from xpnet import nn
+        >>> layers = nn.ModuleList([nn.ReLU()])
+        >>> layers.insert(0, nn.Tanh())
+        >>> [type(m).__name__ for m in layers]
+        ['Tanh', 'ReLU']
+        """
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList.insert needs a Module; got {type(module).__name__}")
         items = list(self._modules.values())

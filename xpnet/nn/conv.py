@@ -19,10 +19,16 @@ class Conv2d(Module):
     i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels/groups * kH * kW,
     and the bias from the same interval.
 
+    Input (N, C_in, H, W) -> output (N, out_channels, P, Q) with
+    ``P = (H + 2 ph - dh (kH - 1) - 1) // sh + 1`` (likewise Q).
+
     >>> import xpnet
-    >>> layer = Conv2d(1, 8, 3, padding=1)
-    >>> layer(xpnet.randn(2, 1, 28, 28)).shape
-    (2, 8, 28, 28)
+    >>> from xpnet import nn
+    >>> layer = nn.Conv2d(1, 8, 3, padding=1)
+    >>> layer(xpnet.randn(2, 1, 28, 28)).shape, layer.weight.shape
+    ((2, 8, 28, 28), (8, 1, 3, 3))
+
+    See also: :func:`xpnet.nn.functional.conv2d`, :class:`MaxPool2d`.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
@@ -55,7 +61,14 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
+        """Redraw the weights with PyTorch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias.
+
+        >>> from xpnet import nn
+        >>> layer = nn.Conv2d(2, 4, 3)          # fan_in = 2 * 3 * 3 = 18
+        >>> layer.reset_parameters()
+        >>> bool(layer.weight.abs().max().item() <= 18 ** -0.5)
+        True
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)

@@ -8,6 +8,13 @@ class Flatten(Module):
     """Merge axes ``start_dim..end_dim`` (inclusive): (N, C, H, W) -> (N, C*H*W) by default.
 
     Start at 1 so the batch axis stays.  The backward is a reshape back.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.Flatten()(xpnet.zeros(8, 3, 4, 4)).shape, nn.Flatten(0)(xpnet.zeros(8, 3)).shape
+    ((8, 48), (24,))
+
+    See also: :meth:`xpnet.Tensor.flatten`.
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):

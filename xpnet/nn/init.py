@@ -41,6 +41,12 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     leaky_relu                    sqrt(2 / (1 + negative_slope^2)), param = negative_slope (default 0.01)
     selu                          3/4
     ============================  =========================================
+
+    Raises ``ValueError`` for any other name.
+
+    >>> from xpnet.nn import init
+    >>> init.calculate_gain("relu"), init.calculate_gain("tanh")
+    (1.4142135623730951, 1.6666666666666667)
     """
     if nonlinearity in _GAIN_ONE:
         return 1.0
@@ -102,31 +108,65 @@ def _draw(tensor, fn: str, sample, *params, generator):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    """Fill with samples of U(a, b)."""
+    """Fill ``tensor`` in place with samples of U(a, b) (``a <= b``); returns it.
+
+    ``generator`` (a ``numpy.random.Generator``) overrides the global one.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> _ = xpnet.manual_seed(0)
+    >>> init.uniform_(xpnet.zeros(3), -1.0, 1.0).numpy().round(3)
+    array([ 0.274, -0.46 , -0.918], dtype=float32)
+    """
     if not a <= b:
         raise ValueError(f"init.uniform_ needs a <= b; got a={a}, b={b}")
     return _draw(tensor, "uniform_", random.uniform, a, b, generator=generator)
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    """Fill with samples of N(mean, std^2)."""
+    """Fill ``tensor`` in place with samples of N(mean, std^2) (``std >= 0``); returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> _ = xpnet.manual_seed(0)
+    >>> init.normal_(xpnet.zeros(3), mean=1.0, std=0.1).numpy().round(3)
+    array([1.013, 0.987, 1.064], dtype=float32)
+    """
     if not std >= 0:
         raise ValueError(f"init.normal_ needs std >= 0; got std={std}")
     return _draw(tensor, "normal_", random.normal, mean, std, generator=generator)
 
 
 def constant_(tensor, val):
-    """Fill with the value ``val`` (any dtype)."""
+    """Fill ``tensor`` in place with the value ``val`` (any dtype); returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> init.constant_(xpnet.zeros(2), 0.5).tolist()
+    [0.5, 0.5]
+    """
     return _fill(tensor, val)
 
 
 def zeros_(tensor):
-    """Fill with 0."""
+    """Fill ``tensor`` in place with 0; returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> init.zeros_(xpnet.ones(2)).tolist()
+    [0.0, 0.0]
+    """
     return constant_(tensor, 0)
 
 
 def ones_(tensor):
-    """Fill with 1."""
+    """Fill ``tensor`` in place with 1; returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> init.ones_(xpnet.zeros(2, dtype="int64")).tolist()
+    [1, 1]
+    """
     return constant_(tensor, 1)
 
 
@@ -138,14 +178,33 @@ def _empty(tensor, fn: str) -> bool:
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
-    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``, in place.
+
+    ``tensor``: at least 2-D, ``(out, in, *kernel)``; returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> w = init.xavier_uniform_(xpnet.zeros(20, 30))       # a = sqrt(6 / 50)
+    >>> bool(w.abs().max().item() <= (6 / 50) ** 0.5)
+    True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
     return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
-    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``, in place.
+
+    ``tensor``: at least 2-D, ``(out, in, *kernel)``; returns it.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> _ = xpnet.manual_seed(0)
+    >>> w = init.xavier_normal_(xpnet.zeros(200, 300))      # std = sqrt(2 / 500) ~ 0.063
+    >>> round(float(w.numpy().std()), 3)
+    0.063
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
     return normal_(tensor, 0.0, std, generator)
@@ -162,7 +221,13 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
 
     ``gain = calculate_gain(nonlinearity, a)``; ``fan`` is ``fan_in`` or
     ``fan_out`` per ``mode``.  ``Linear`` uses ``a = sqrt(5)``, which gives
-    ``bound = 1 / sqrt(fan_in)``.
+    ``bound = 1 / sqrt(fan_in)``.  In place; returns ``tensor`` (at least 2-D).
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> w = init.kaiming_uniform_(xpnet.zeros(8, 4, 3, 3), nonlinearity="relu")
+    >>> bool(w.abs().max().item() <= 2 ** 0.5 * (3 / 36) ** 0.5)   # fan_in = 4 * 3 * 3
+    True
     """
     if _empty(tensor, "kaiming_uniform_"):
         return tensor
@@ -172,7 +237,15 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None):
-    """He normal: N(0, std^2), ``std = gain / sqrt(fan)`` (see :func:`kaiming_uniform_`)."""
+    """He normal: N(0, std^2), ``std = gain / sqrt(fan)`` (see :func:`kaiming_uniform_`), in place.
+
+    >>> import xpnet
+    >>> from xpnet.nn import init
+    >>> _ = xpnet.manual_seed(0)
+    >>> w = init.kaiming_normal_(xpnet.zeros(500, 200), nonlinearity="relu")   # std = 0.1
+    >>> round(float(w.numpy().std()), 2)
+    0.1
+    """
     if _empty(tensor, "kaiming_normal_"):
         return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)

@@ -11,7 +11,14 @@ from .module import Module, Parameter
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder; any constructor arguments are ignored)."""
+    """Returns its input unchanged (a placeholder; any constructor arguments are ignored).
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> x = xpnet.ones(2)
+    >>> nn.Identity(54, unused=1)(x) is x
+    True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -21,7 +28,7 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """``y = x @ weight^T + bias``, as ``torch.nn.Linear``.
+    """Affine layer ``y = x W^T + b``, as ``torch.nn.Linear``.
 
     weight: (out_features, in_features); bias: (out_features,).  Input
     (*, in_features) -> output (*, out_features).  Parameters are created on
@@ -33,8 +40,10 @@ class Linear(Module):
     >>> import xpnet
     >>> from xpnet import nn
     >>> layer = nn.Linear(4, 2)
-    >>> layer(xpnet.ones(3, 4)).shape
-    (3, 2)
+    >>> layer(xpnet.ones(3, 4)).shape, layer.weight.shape
+    ((3, 2), (2, 4))
+
+    See also: :func:`xpnet.nn.functional.linear`, :mod:`xpnet.nn.init`.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
@@ -53,7 +62,16 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Draw fresh weights (and bias) from PyTorch's default distribution."""
+        """Draw fresh weights (and bias) from PyTorch's default distribution, U(+-1/sqrt(in_features)).
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> layer = nn.Linear(4, 2)
+        >>> _ = xpnet.manual_seed(0); layer.reset_parameters(); first = layer.weight.tolist()
+        >>> _ = xpnet.manual_seed(0); layer.reset_parameters()
+        >>> layer.weight.tolist() == first, bool(layer.weight.abs().max().item() <= 0.5)
+        (True, True)
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_features

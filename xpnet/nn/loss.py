@@ -58,7 +58,16 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """Mean squared error ``(x - y)^2`` (see :func:`~xpnet.nn.functional.mse_loss`)."""
+    """Mean squared error ``l_i = (x_i - y_i)^2``, reduced by ``reduction`` (see :func:`~xpnet.nn.functional.mse_loss`).
+
+    ``criterion(input, target)``: the same shape, floating point; returns a
+    scalar (``'mean'``, ``'sum'``) or per-element losses (``'none'``).
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.MSELoss()(xpnet.tensor([1.0, 2.0]), xpnet.tensor([0.0, 4.0])).item()
+    2.5
+    """
     function = staticmethod(F.mse_loss)
 
     def __init__(self, reduction: str = "mean"):
@@ -66,7 +75,15 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error ``|x - y|`` (see :func:`~xpnet.nn.functional.l1_loss`)."""
+    """Mean absolute error ``l_i = |x_i - y_i|``; gradient 0 where equal (see :func:`~xpnet.nn.functional.l1_loss`).
+
+    Shapes as :class:`MSELoss`.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.L1Loss(reduction="sum")(xpnet.tensor([1.0, 2.0]), xpnet.tensor([0.0, 4.0])).item()
+    3.0
+    """
     function = staticmethod(F.l1_loss)
 
     def __init__(self, reduction: str = "mean"):
@@ -74,7 +91,16 @@ class L1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Huber loss, quadratic below ``delta`` and linear above (see :func:`~xpnet.nn.functional.huber_loss`)."""
+    """Huber loss, quadratic below ``delta`` and linear above (see :func:`~xpnet.nn.functional.huber_loss`).
+
+    ``l = d^2 / 2`` if ``|d| < delta`` else ``delta (|d| - delta / 2)``, with
+    ``d = x - y``.  Shapes as :class:`MSELoss`.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> nn.HuberLoss(delta=1.0)(xpnet.tensor([0.5, 3.0]), xpnet.zeros(2)).item()
+    1.3125
+    """
     function = staticmethod(F.huber_loss)
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
@@ -83,7 +109,18 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_Loss):
-    """Binary cross entropy of probabilities (see :func:`~xpnet.nn.functional.binary_cross_entropy`)."""
+    """Binary cross entropy of probabilities (see :func:`~xpnet.nn.functional.binary_cross_entropy`).
+
+    ``l = -w (y log x + (1 - y) log(1 - x))``, logs clamped at -100.
+    ``criterion(input, target)``: probabilities and targets of one shape.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> round(nn.BCELoss()(xpnet.tensor([0.9, 0.2]), xpnet.tensor([1.0, 0.0])).item(), 4)
+    0.1643
+
+    See also: :class:`BCEWithLogitsLoss` (more stable, takes logits).
+    """
     function = staticmethod(F.binary_cross_entropy)
 
     def __init__(self, weight=None, reduction: str = "mean"):
@@ -91,8 +128,18 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross entropy, stable for any logits
-    (see :func:`~xpnet.nn.functional.binary_cross_entropy_with_logits`)."""
+    """Sigmoid + binary cross entropy in one op, stable for any logits.
+
+    ``l = w (max(x, 0) - x y + log(1 + exp(-|x|)))``; ``pos_weight`` weights
+    the positive term (see
+    :func:`~xpnet.nn.functional.binary_cross_entropy_with_logits`).
+    ``criterion(logits, target)``: the same shape, floating point.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> round(nn.BCEWithLogitsLoss()(xpnet.tensor([0.0, 2.0]), xpnet.tensor([1.0, 1.0])).item(), 4)
+    0.41
+    """
     function = staticmethod(F.binary_cross_entropy_with_logits)
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
@@ -100,7 +147,17 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (see :func:`~xpnet.nn.functional.nll_loss`)."""
+    """Negative log-likelihood ``l_i = -w[y_i] x[i, y_i]`` of log-probabilities (see :func:`~xpnet.nn.functional.nll_loss`).
+
+    ``criterion(log_probs, target)``: log_probs (N, C) or (N, C, d1, ...),
+    target int64 class indices (N,) or (N, d1, ...).  Use after :class:`LogSoftmax`.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.LogSoftmax(dim=1))
+    >>> nn.NLLLoss()(model(xpnet.ones(2, 3)), xpnet.tensor([0, 3])).shape
+    ()
+    """
     function = staticmethod(F.nll_loss)
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
@@ -109,8 +166,23 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Log-softmax + NLL, with class weights, ``ignore_index`` and label smoothing
-    (see :func:`~xpnet.nn.functional.cross_entropy`)."""
+    """Cross entropy of logits: log-softmax + NLL, with class weights, ``ignore_index`` and label smoothing.
+
+    With ``logp = log_softmax(x)``, ``C`` classes and smoothing ``s``:
+    ``l_i = (1 - s) w[y_i] (-logp[i, y_i]) + (s / C) sum_c w_c (-logp[i, c])``;
+    ``'mean'`` divides by the summed weights of the targets not ignored (see
+    :func:`~xpnet.nn.functional.cross_entropy`, which also takes class
+    probabilities).  ``criterion(logits, target)``: logits (N, C) or
+    (N, C, d1, ...), target int64 class indices (N,) or (N, d1, ...).
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> logits = xpnet.tensor([[2.0, 0.5, -1.0], [0.0, 0.0, 0.0]])
+    >>> round(nn.CrossEntropyLoss()(logits, xpnet.tensor([0, 2])).item(), 4)
+    0.67
+    >>> round(nn.CrossEntropyLoss(label_smoothing=0.1)(logits, xpnet.tensor([0, 2])).item(), 4)
+    0.745
+    """
     function = staticmethod(F.cross_entropy)
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
@@ -122,7 +194,16 @@ class CrossEntropyLoss(_Loss):
 
 
 class MultiMarginLoss(_Loss):
-    """Multi-class hinge loss (see :func:`~xpnet.nn.functional.multi_margin_loss`)."""
+    """Multi-class hinge loss ``l_i = w[y_i] / C sum_{c != y_i} max(0, margin - x[y_i] + x[c])^p``.
+
+    ``criterion(scores, target)``: scores (N, C), target class indices (N,);
+    ``p`` is 1 or 2 (see :func:`~xpnet.nn.functional.multi_margin_loss`).
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> round(nn.MultiMarginLoss()(xpnet.tensor([[0.1, 0.2, 0.4, 0.8]]), xpnet.tensor([3])).item(), 4)
+    0.325
+    """
     function = staticmethod(F.multi_margin_loss)
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):

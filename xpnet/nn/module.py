@@ -35,6 +35,21 @@ class Module:
 
     Calling the module calls ``forward``.  ``training`` (True after
     construction) is switched by :meth:`train` / :meth:`eval` for the whole tree.
+    Assigning a :class:`Parameter` or a Module to an attribute registers it.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden, self.out = nn.Linear(4, 8), nn.Linear(8, 2)
+    ...     def forward(self, x):
+    ...         return self.out(nn.functional.relu(self.hidden(x)))
+    >>> model = TwoLayer()
+    >>> model(xpnet.zeros(5, 4)).shape, sum(p.numel() for p in model.parameters())
+    ((5, 2), 58)
+
+    See also: :class:`Sequential`, :class:`Parameter`.
     """
 
     training: bool
@@ -48,6 +63,16 @@ class Module:
         d["_modules"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
+        """The computation of the module, called by ``module(*args)``; every subclass defines it.
+
+        Each layer's class docstring states the shapes its forward takes and
+        returns; the base raises ``NotImplementedError``.
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> nn.Linear(3, 2).forward(xpnet.ones(4, 3)).shape
+        (4, 2)
+        """
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of "
                                   f"Module must define it")
 
@@ -129,7 +154,15 @@ class Module:
             raise KeyError(f"cannot register {kind} {name!r}: it is already an attribute")
 
     def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
-        """Add ``param`` (a Parameter or None) under ``name``."""
+        """Add ``param`` (a Parameter or None) under ``name``, as ``self.name = param`` does.
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter("w", nn.Parameter(xpnet.ones(2)))
+        >>> [name for name, _ in m.named_parameters()]
+        ['w']
+        """
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}, ...) needs a Parameter or None; got "
@@ -137,7 +170,19 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
-        """Add ``tensor`` as state that is not trained; saved in ``state_dict`` if ``persistent``."""
+        """Add ``tensor`` as state that is not trained; saved in ``state_dict`` if ``persistent``.
+
+        Buffers move and cast with :meth:`to`, like parameters (e.g. batch norm's
+        running statistics).
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer("steps", xpnet.zeros(1, dtype="int64"))
+        >>> m.register_buffer("cache", xpnet.zeros(3), persistent=False)
+        >>> list(m.state_dict()), [name for name, _ in m.named_buffers()]
+        (['steps'], ['steps', 'cache'])
+        """
         self._check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer({name!r}, ...) needs a Tensor or None; got "
@@ -149,7 +194,16 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Optional["Module"]) -> None:
-        """Add the child ``module`` (a Module or None) under ``name``."""
+        """Add the child ``module`` (a Module or None) under ``name``, as ``self.name = module`` does.
+
+        >>> from xpnet import nn
+        >>> m = nn.Module()
+        >>> m.add_module("act", nn.ReLU())
+        >>> m
+        Module(
+          (act): ReLU()
+        )
+        """
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}, ...) needs a Module or None; got "
@@ -163,7 +217,16 @@ class Module:
     # ------------------------------------------------------------------ #
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True
                       ) -> Iterator[Tuple[str, "Module"]]:
-        """``(dotted name, module)`` for this module and every descendant, pre-order."""
+        """``(dotted name, module)`` for this module and every descendant, pre-order.
+
+        The module itself has the name ``prefix`` (``""``); a module reachable
+        twice is listed once unless ``remove_duplicate=False``.
+
+        >>> from xpnet import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [name for name, _ in model.named_modules()]
+        ['', '0', '1']
+        """
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -177,10 +240,22 @@ class Module:
                                                remove_duplicate)
 
     def modules(self) -> Iterator["Module"]:
+        """This module and every descendant, pre-order, each once.
+
+        >>> from xpnet import nn
+        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[Tuple[str, "Module"]]:
+        """``(name, module)`` for the direct children (not grandchildren), each once.
+
+        >>> from xpnet import nn
+        >>> [name for name, _ in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).named_children()]
+        ['0', '1']
+        """
         seen = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -188,6 +263,12 @@ class Module:
                 yield name, child
 
     def children(self) -> Iterator["Module"]:
+        """The direct child modules, each once.
+
+        >>> from xpnet import nn
+        >>> len(list(nn.Sequential(nn.Linear(2, 3), nn.ReLU()).children()))
+        2
+        """
         for _, child in self.named_children():
             yield child
 
@@ -205,23 +286,55 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[Tuple[str, Parameter]]:
-        """``(dotted name, Parameter)`` pairs; a shared parameter appears once."""
+        """``(dotted name, Parameter)`` pairs; a shared parameter appears once.
+
+        ``recurse=False`` lists only this module's own parameters.
+
+        >>> from xpnet import nn
+        >>> [(n, p.shape) for n, p in nn.Sequential(nn.Linear(2, 3)).named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,))]
+        """
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The Parameters of this module and its descendants, each once (pass them to an optimizer).
+
+        >>> from xpnet import nn
+        >>> sum(p.numel() for p in nn.Linear(10, 4).parameters())
+        44
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[Tuple[str, Tensor]]:
+        """``(dotted name, Tensor)`` for the buffers (persistent or not), each once.
+
+        >>> from xpnet import nn
+        >>> [name for name, _ in nn.BatchNorm1d(3).named_buffers()]
+        ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of this module and its descendants, each once.
+
+        >>> from xpnet import nn
+        >>> [b.shape for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
-        """Call ``fn`` on every child subtree first, then on this module; returns self."""
+        """Call ``fn`` on every child subtree first, then on this module; returns self.
+
+        >>> from xpnet import nn
+        >>> names = []
+        >>> _ = nn.Sequential(nn.Linear(2, 2), nn.ReLU()).apply(lambda m: names.append(type(m).__name__))
+        >>> names
+        ['Linear', 'ReLU', 'Sequential']
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -231,7 +344,13 @@ class Module:
     # modes and gradients
     # ------------------------------------------------------------------ #
     def train(self, mode: bool = True) -> "Module":
-        """Set ``training = mode`` on this module and all descendants; returns self."""
+        """Set ``training = mode`` on this module and all descendants; returns self.
+
+        >>> from xpnet import nn
+        >>> model = nn.Sequential(nn.Dropout(0.5))
+        >>> model.eval()[0].training, model.train()[0].training
+        (False, True)
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"train(mode) needs a bool; got {mode!r}")
         for m in self.modules():
@@ -239,16 +358,36 @@ class Module:
         return self
 
     def eval(self) -> "Module":
-        """``train(False)``: dropout off, batch norm uses running statistics."""
+        """``train(False)``: dropout off, batch norm uses running statistics; returns self.
+
+        >>> from xpnet import nn
+        >>> nn.Dropout(0.5).eval().training
+        False
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set ``requires_grad`` on every parameter (``False`` freezes the module); returns self.
+
+        >>> from xpnet import nn
+        >>> [p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients: drop them (default) or fill them with zeros."""
+        """Reset the gradients: drop them (default) or fill them with zeros.
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> layer = nn.Linear(2, 1)
+        >>> layer(xpnet.ones(1, 2)).sum().backward()
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -269,6 +408,11 @@ class Module:
         their dtype), as PyTorch.  Parameter objects are kept (only their
         ``data``, ``backend`` and ``grad`` change), so an optimizer built
         before still updates them.  Returns self.
+
+        >>> from xpnet import nn
+        >>> layer = nn.Linear(2, 2).to("numpy", dtype="float64")
+        >>> layer.weight.dtype, layer.weight.backend.name
+        (dtype('float64'), 'numpy')
         """
         dest, cast = parse_to_args(target, dtype)
         tensors = [t for _, t in self._named_members("_parameters", "", True)]
@@ -280,9 +424,21 @@ class Module:
         return self
 
     def float(self) -> "Module":
+        """Cast floating parameters and buffers to float32 in place; returns self.
+
+        >>> from xpnet import nn
+        >>> nn.Linear(2, 2).double().float().weight.dtype
+        dtype('float32')
+        """
         return self.to(dtype="float32")
 
     def double(self) -> "Module":
+        """Cast floating parameters and buffers to float64 in place; returns self.
+
+        >>> from xpnet import nn
+        >>> nn.Linear(2, 2).double().weight.dtype
+        dtype('float64')
+        """
         return self.to(dtype="float64")
 
     # ------------------------------------------------------------------ #
@@ -305,6 +461,10 @@ class Module:
 
         The tensors share memory with the module (as PyTorch); call
         ``.numpy()`` on them for host copies.
+
+        >>> from xpnet import nn
+        >>> list(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).state_dict())
+        ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']
         """
         return OrderedDict((k, t.detach()) for k, t in self._state_items())
 
@@ -318,6 +478,14 @@ class Module:
         with ``strict`` the key sets must match exactly.  On any problem a
         ``ValueError`` lists all of them and nothing is modified.  Returns
         ``(missing_keys, unexpected_keys)``.
+
+        >>> import xpnet
+        >>> from xpnet import nn
+        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> b.weight.tolist() == a.weight.tolist()
+        True
         """
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"load_state_dict(state_dict) needs a mapping of names to tensors; "
@@ -350,7 +518,12 @@ class Module:
     # printing
     # ------------------------------------------------------------------ #
     def extra_repr(self) -> str:
-        """The text inside the parentheses of this module's repr (layers override it)."""
+        """The text inside the parentheses of this module's repr (layers override it).
+
+        >>> from xpnet import nn
+        >>> nn.Linear(2, 3).extra_repr()
+        'in_features=2, out_features=3, bias=True'
+        """
         return ""
 
     def __repr__(self) -> str:

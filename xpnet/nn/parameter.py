@@ -10,6 +10,14 @@ class Parameter(Tensor):
 
     ``Parameter(t)`` shares ``t``'s array (as PyTorch); ``data`` may also be
     host data (NumPy array, list), which is copied to the current backend.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> w = nn.Parameter(xpnet.zeros(2, 3))
+    >>> w.requires_grad, w.is_leaf, w.shape
+    (True, True, (2, 3))
+
+    See also: :meth:`Module.register_parameter`.
     """
 
     __slots__ = ()

@@ -48,6 +48,16 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     if any gradient is float64, else in the gradients' dtype.  With
     ``error_if_nonfinite`` a NaN/inf norm raises ``RuntimeError`` before any
     gradient is changed.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([0.0, 0.0], requires_grad=True)
+    >>> (w * xpnet.tensor([3.0, 4.0])).sum().backward()       # grad (3, 4), norm 5
+    >>> xpnet.nn.utils.clip_grad_norm_([w], max_norm=1.0).item()
+    5.0
+    >>> w.grad.numpy().round(4)
+    array([0.6, 0.8], dtype=float32)
+
+    See also: :func:`clip_grad_value_`.
     """
     max_norm = _number(max_norm, "max_norm", "clip_grad_norm_")
     p = _number(norm_type, "norm_type", "clip_grad_norm_")
@@ -100,7 +110,20 @@ def _zero_norm() -> Tensor:
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element into ``[-clip_value, clip_value]``."""
+    """Clamp every gradient element into ``[-clip_value, clip_value]`` (``clip_value >= 0``).
+
+    parameters: a Tensor or an iterable of Tensors; those without ``.grad``
+    are skipped.  Returns None.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([0.0, 0.0], requires_grad=True)
+    >>> (w * xpnet.tensor([3.0, -0.5])).sum().backward()
+    >>> xpnet.nn.utils.clip_grad_value_(w, 1.0)
+    >>> w.grad.tolist()
+    [1.0, -0.5]
+
+    See also: :func:`clip_grad_norm_`.
+    """
     v = _number(clip_value, "clip_value", "clip_grad_value_")
     if not v >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0; got {clip_value}")

@@ -8,7 +8,12 @@ from .optimizer import Optimizer
 
 
 def adagrad_init(param: Any, *, initial_accumulator_value: float = 0.0, xp: Any) -> dict:
-    """The state before the first step: ``{"step": 0, "sum": full_like(param, initial_accumulator_value)}``."""
+    """The state before the first step: ``{"step": 0, "sum": full_like(param, initial_accumulator_value)}``.
+
+    >>> import numpy as np
+    >>> adagrad_init(np.zeros(2), initial_accumulator_value=0.1, xp=np)
+    {'step': 0, 'sum': array([0.1, 0.1])}
+    """
     return {"step": 0, "sum": xp.full_like(param, initial_accumulator_value)}
 
 
@@ -59,6 +64,17 @@ class Adagrad(Optimizer):
 
     As in PyTorch, the state exists from construction on (``step`` 0 and
     ``sum`` filled with ``initial_accumulator_value``).
+
+    Per parameter: ``s = s + g²``, ``θ = θ - lr / (1 + (t - 1) lr_decay) · g / (sqrt(s) + eps)``.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0, -1.0], requires_grad=True)
+    >>> opt = xpnet.optim.Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.numpy().round(4)                     # first step: lr * g / |g|
+    array([ 0.9, -0.9], dtype=float32)
+
+    See also: :func:`adagrad_update`.
     """
 
     _eager_state = True

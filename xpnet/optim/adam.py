@@ -8,8 +8,15 @@ from .optimizer import Optimizer
 
 
 def adam_init(param: Any, *, amsgrad: bool = False, xp: Any) -> dict:
-    """The state before the first step: ``step`` 0, zero ``exp_avg`` and ``exp_avg_sq``
-    (and ``max_exp_avg_sq`` if ``amsgrad``)."""
+    """The state before the first step: ``step`` 0, zero ``exp_avg`` and ``exp_avg_sq``.
+
+    With ``amsgrad`` also a zero ``max_exp_avg_sq``.  The arrays have the
+    shape and dtype of ``param`` and live in namespace ``xp``.
+
+    >>> import numpy as np
+    >>> sorted(adam_init(np.zeros(3), amsgrad=True, xp=np))
+    ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']
+    """
     state = {"step": 0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
     if amsgrad:
         state["max_exp_avg_sq"] = xp.zeros_like(param)
@@ -90,6 +97,16 @@ def _check_betas(rule: str, betas: Any) -> Tuple[float, float]:
 class Adam(Optimizer):
     """Adam (as ``torch.optim.Adam``); the update is :func:`adam_update`.
 
+    Per parameter, with ``g`` the gradient (plus ``weight_decay * θ``) and
+    ``t`` the step number::
+
+        m = β1 m + (1 - β1) g            v = β2 v + (1 - β2) g²
+        θ = θ - lr · (m / (1 - β1^t)) / (sqrt(v / (1 - β2^t)) + eps)
+
+    Warning: ``eps`` is added after the bias-corrected square root, as
+    PyTorch and optax; Keras/TensorFlow add an ``epsilon_hat`` to the
+    uncorrected root, which differs in the first steps when ``eps`` is large.
+
     Args:
         params: the parameters (or parameter groups) to optimize.
         lr: learning rate (>= 0).
@@ -99,6 +116,15 @@ class Adam(Optimizer):
         weight_decay: coefficient (>= 0).  Adam adds ``weight_decay * param``
             to the gradient (L2 penalty); AdamW decays the parameter directly.
         amsgrad: use the running maximum of the second moment (AMSGrad).
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = xpnet.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.numpy().round(4)                     # the first step moves by lr * sign(g)
+    array([ 0.9, -1.9], dtype=float32)
+
+    See also: :class:`AdamW`, :func:`adam_update`, :mod:`xpnet.optim.lr_scheduler`.
     """
 
     _decoupled = False
@@ -135,6 +161,14 @@ class AdamW(Adam):
     then applies the Adam update computed from the raw gradient (see
     :func:`adam_update` with ``decoupled_weight_decay=True``).  Same
     arguments as :class:`Adam`, but ``weight_decay`` defaults to ``1e-2``.
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0], requires_grad=True)
+    >>> opt = xpnet.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = xpnet.zeros(1)                # no gradient signal: only the decay acts
+    >>> opt.step()
+    >>> w.tolist()                             # 1 * (1 - 0.1 * 0.5)
+    [0.949999988079071]
     """
 
     _decoupled = True

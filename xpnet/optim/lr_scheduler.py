@@ -29,15 +29,28 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses pass their hyper-parameters to this ``__init__`` by
-    keyword and define :meth:`get_lr`, ``_check_hyperparameters`` and
-    ``_hyperparameters`` (their names, saved in ``state_dict``).
+    """Base class of the schedulers: sets each parameter group's ``lr`` once per :meth:`step`.
+
+    Subclasses pass their hyper-parameters to this ``__init__`` by keyword and
+    define :meth:`get_lr`, ``_check_hyperparameters`` and ``_hyperparameters``
+    (their names, saved in ``state_dict``).
 
     Args:
         optimizer: the :class:`~xpnet.optim.Optimizer` whose ``lr`` to schedule.
         last_epoch: index of the last epoch done; -1 starts fresh.  Resuming
             with ``last_epoch >= 0`` needs ``"initial_lr"`` in every group
             (present in optimizer state dicts saved while a scheduler ran).
+
+    >>> import xpnet
+    >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=0.1)
+    >>> sched = xpnet.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     opt.step()                         # (after the epoch's training steps)
+    ...     sched.step()
+    ...     lrs.append(sched.get_last_lr()[0])
+    >>> lrs
+    [0.1, 0.05, 0.05, 0.025, 0.025]
     """
 
     _hyperparameters: tuple = ()
@@ -67,15 +80,42 @@ class LRScheduler:
         self._last_lr = [g["lr"] for g in optimizer.param_groups]
 
     def get_lr(self) -> List[float]:
-        """The learning rates for epoch ``self.last_epoch`` (already incremented), one per group."""
+        """The learning rates for epoch ``self.last_epoch`` (already incremented), one per group.
+
+        Called by :meth:`step`; a new schedule defines it (from the current
+        ``group["lr"]``, to compose with other schedulers).
+
+        >>> import xpnet
+        >>> class Halve(xpnet.optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [g["lr"] / 2 for g in self.optimizer.param_groups]
+        >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = Halve(opt)
+        >>> sched.step(); sched.get_last_lr()
+        [0.05]
+        """
         raise NotImplementedError
 
     def get_last_lr(self) -> List[float]:
-        """The learning rates set by the last :meth:`step`, one per group."""
+        """The learning rates set by the last :meth:`step`, one per group.
+
+        >>> import xpnet
+        >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=0.1)
+        >>> xpnet.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9).get_last_lr()
+        [0.1]
+        """
         return list(self._last_lr)
 
     def step(self) -> None:
-        """Advance one epoch: ``last_epoch += 1`` and set every group's lr."""
+        """Advance one epoch: ``last_epoch += 1`` and set every group's lr.
+
+        >>> import xpnet
+        >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = xpnet.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched.step(); sched.step()
+        >>> sched.last_epoch, opt.param_groups[0]["lr"]
+        (2, 0.25)
+        """
         self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
@@ -83,14 +123,30 @@ class LRScheduler:
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
     def state_dict(self) -> Dict[str, Any]:
-        """The scheduler's state (Python numbers and lists; the optimizer is not included)."""
+        """The scheduler's state (Python numbers and lists; the optimizer is not included).
+
+        >>> import xpnet
+        >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=0.1)
+        >>> xpnet.optim.lr_scheduler.StepLR(opt, step_size=3).state_dict()
+        {'base_lrs': [0.1], 'last_epoch': 0, '_step_count': 1, '_last_lr': [0.1], 'step_size': 3, 'gamma': 0.1}
+        """
         out = {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch,
                "_step_count": self._step_count, "_last_lr": list(self._last_lr)}
         out.update({k: getattr(self, k) for k in self._hyperparameters})
         return out
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict`; everything is validated before anything changes."""
+        """Restore a :meth:`state_dict`; everything is validated before anything changes.
+
+        >>> import xpnet
+        >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = xpnet.optim.lr_scheduler.StepLR(opt, step_size=3)
+        >>> sched.step()
+        >>> resumed = xpnet.optim.lr_scheduler.StepLR(opt, step_size=3)
+        >>> resumed.load_state_dict(sched.state_dict())
+        >>> resumed.last_epoch
+        1
+        """
         name = f"{type(self).__name__}.load_state_dict"
         expected = {"base_lrs", "last_epoch", "_step_count", "_last_lr", *self._hyperparameters}
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
@@ -139,6 +195,14 @@ class StepLR(LRScheduler):
         step_size: period of the decay, in epochs (int >= 1).
         gamma: multiplicative factor (>= 0).
         last_epoch: see :class:`LRScheduler`.
+
+    >>> import xpnet
+    >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = xpnet.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    >>> for _ in range(4):
+    ...     sched.step()
+    >>> round(opt.param_groups[0]["lr"], 6)               # 1.0 * 0.1 ** (4 // 2)
+    0.01
     """
 
     _hyperparameters = ("step_size", "gamma")
@@ -167,6 +231,14 @@ class ExponentialLR(LRScheduler):
         optimizer: the optimizer.
         gamma: multiplicative factor (>= 0).
         last_epoch: see :class:`LRScheduler`.
+
+    >>> import xpnet
+    >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = xpnet.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> for _ in range(3):
+    ...     sched.step()
+    >>> sched.get_last_lr()                               # 1.0 * 0.5 ** 3
+    [0.125]
     """
 
     _hyperparameters = ("gamma",)
@@ -199,6 +271,16 @@ class CosineAnnealingLR(LRScheduler):
         T_max: half period, in epochs (int >= 1).
         eta_min: minimum learning rate (>= 0).
         last_epoch: see :class:`LRScheduler`.
+
+    >>> import xpnet
+    >>> opt = xpnet.optim.SGD([xpnet.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = xpnet.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     sched.step()
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    >>> lrs
+    [0.8536, 0.5, 0.1464, 0.0]
     """
 
     _hyperparameters = ("T_max", "eta_min")

@@ -57,6 +57,22 @@ class Optimizer:
     * ``_init_state(param, hp, xp) -> dict``: the state before the first step;
     * ``_update(param, grad, state, hp, xp) -> (new_param, new_state)``: calls
       the pure rule.
+
+    The usual loop, with any subclass:
+
+    >>> import xpnet
+    >>> from xpnet import nn, optim
+    >>> _ = xpnet.manual_seed(0)
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.0}], lr=0.1)
+    >>> x, y = xpnet.randn(8, 3), xpnet.randn(8, 1)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = nn.functional.mse_loss(model(x), y)
+    ...     loss.backward()
+    ...     opt.step()
+    >>> len(opt.param_groups), opt.param_groups[1]["lr"]
+    (2, 0.0)
     """
 
     #: True if the rule keeps the Python int ``state["step"]``
@@ -114,6 +130,13 @@ class Optimizer:
         Missing hyper-parameters are taken from ``defaults``.  Raises
         ``ValueError`` if a parameter is already optimized (in this or an
         earlier group) or a hyper-parameter is invalid; nothing is changed then.
+
+        >>> import xpnet
+        >>> a, b = xpnet.zeros(2, requires_grad=True), xpnet.zeros(2, requires_grad=True)
+        >>> opt = xpnet.optim.SGD([a], lr=0.1)
+        >>> opt.add_param_group({"params": [b], "lr": 0.01})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 0.01]
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"{self._name}: a parameter group must be a dict with a 'params' "
@@ -159,7 +182,16 @@ class Optimizer:
 
     # -- step --------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients: ``p.grad = None`` (default) or fill them with zeros."""
+        """Reset the gradients: ``p.grad = None`` (default) or fill them with zeros.
+
+        >>> import xpnet
+        >>> w = xpnet.ones(2, requires_grad=True)
+        >>> opt = xpnet.optim.SGD([w], lr=0.1)
+        >>> w.sum().backward()
+        >>> opt.zero_grad(set_to_none=False)
+        >>> w.grad.tolist()
+        [0.0, 0.0]
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -201,6 +233,17 @@ class Optimizer:
         gradients enabled, as PyTorch).  Parameters whose ``.grad`` is None are
         skipped.  All hyper-parameters and gradients are validated before any
         parameter is changed, so an error leaves the optimizer untouched.
+
+        >>> import xpnet
+        >>> w = xpnet.tensor([1.0], requires_grad=True)
+        >>> opt = xpnet.optim.SGD([w], lr=0.1)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure).item(), w.tolist()     # loss before the step; w - 0.1 * 2w
+        (1.0, [0.800000011920929])
         """
         loss = None
         if closure is not None:
@@ -229,7 +272,20 @@ class Optimizer:
 
     # -- state dicts -------------------------------------------------------
     def state_dict(self) -> dict:
-        """The optimizer's state as plain data: host NumPy arrays, Python numbers, index lists."""
+        """The optimizer's state as plain data: host NumPy arrays, Python numbers, index lists.
+
+        ``{"state": {index: {key: value}}, "param_groups": [{hyper-parameters,
+        "params": [index, ...]}]}``, parameters numbered across the groups in
+        order, as PyTorch; save it with :func:`xpnet.save`.
+
+        >>> import xpnet
+        >>> w = xpnet.ones(2, requires_grad=True)
+        >>> opt = xpnet.optim.Adam([w])
+        >>> w.sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["param_groups"][0]["params"], sorted(sd["state"][0])
+        ([0], ['exp_avg', 'exp_avg_sq', 'step'])
+        """
         groups, state, index = [], {}, 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -250,6 +306,15 @@ class Optimizer:
         (group and parameter counts, hyper-parameters, state keys, shapes,
         ``step``), then the state arrays are copied to each parameter's backend
         and dtype.  On any error nothing is modified.
+
+        >>> import xpnet
+        >>> w = xpnet.ones(2, requires_grad=True)
+        >>> opt = xpnet.optim.Adam([w], lr=0.01)
+        >>> w.sum().backward(); opt.step()
+        >>> resumed = xpnet.optim.Adam([w], lr=0.01)
+        >>> resumed.load_state_dict(opt.state_dict())
+        >>> resumed.state[w]["step"]
+        1
         """
         name = f"{self._name}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:

@@ -8,8 +8,15 @@ from .optimizer import Optimizer
 
 
 def rmsprop_init(param: Any, *, momentum: float = 0.0, centered: bool = False, xp: Any) -> dict:
-    """The state before the first step: ``step`` 0 and zero ``square_avg``
-    (plus ``momentum_buffer`` if ``momentum > 0`` and ``grad_avg`` if ``centered``)."""
+    """The state before the first step: ``step`` 0 and zero ``square_avg``.
+
+    Plus a zero ``momentum_buffer`` if ``momentum > 0`` and ``grad_avg`` if
+    ``centered``; arrays shaped like ``param``.
+
+    >>> import numpy as np
+    >>> sorted(rmsprop_init(np.zeros(2), momentum=0.9, xp=np))
+    ['momentum_buffer', 'square_avg', 'step']
+    """
     state = {"step": 0, "square_avg": xp.zeros_like(param)}
     if momentum > 0:
         state["momentum_buffer"] = xp.zeros_like(param)
@@ -47,6 +54,12 @@ def rmsprop_update(param: Any, grad: Any, state: dict, *, lr: float, alpha: floa
         param, grad: arrays of one shape and floating dtype.
         state: see :func:`rmsprop_init` (its keys must match ``momentum``/``centered``).
         xp: the Array API namespace of the arrays.
+
+    >>> import numpy as np
+    >>> s = rmsprop_init(np.array([1.0]), xp=np)
+    >>> p, s = rmsprop_update(np.array([1.0]), np.array([2.0]), s, lr=0.01, alpha=0.75, xp=np)
+    >>> np.round(p, 6), s["square_avg"]        # v = 0.25 * 4, step lr * 2 / 1
+    (array([0.98]), array([1.]))
     """
     if weight_decay != 0:
         grad = grad + weight_decay * param
@@ -78,6 +91,16 @@ class RMSprop(Optimizer):
         momentum: momentum factor (>= 0).
         centered: divide by an estimate of the gradient's variance instead of
             its second moment.
+
+    Per parameter: ``v = α v + (1 - α) g²``, ``θ = θ - lr · g / (sqrt(v) + eps)``
+    (with momentum and centering as in :func:`rmsprop_update`).
+
+    >>> import xpnet
+    >>> w = xpnet.tensor([1.0], requires_grad=True)
+    >>> opt = xpnet.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.numpy().round(4)                     # 1 - 0.01 * 2 / sqrt(0.01 * 4)
+    array([0.9], dtype=float32)
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99,

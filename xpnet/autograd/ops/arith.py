@@ -76,7 +76,13 @@ def pow(a, b):
 
     Conventions (as PyTorch): d/da is 0 for a constant exponent 0 (also at
     a = 0); d/db is taken as 0 where a <= 0 (log undefined).  Either operand
-    may be a Python scalar (``x ** 2``, ``2 ** x``).
+    may be a Python scalar (``x ** 2``, ``2 ** x``); shapes broadcast.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([1.0, 3.0], requires_grad=True)
+    >>> x.pow(2).sum().backward()
+    >>> x.grad.tolist()
+    [2.0, 6.0]
     """
     a, b = promote(*as_tensors(a, b))
     xp = tensor_of(a, b).backend.xp
@@ -112,6 +118,18 @@ def matmul(a, b):
 
     For ``y = a @ b``: ``dL/da = g @ b^T`` and ``dL/db = a^T @ g``, where a 1-D
     ``a`` acts as a row (1, k) and a 1-D ``b`` as a column (k, 1).
+
+    Shapes: ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the batch axes
+    broadcast; both operands need at least one dimension.
+
+    >>> import xpnet
+    >>> a = xpnet.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> xpnet.matmul(a, xpnet.tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    >>> (xpnet.ones(5, 2, 3) @ xpnet.ones(3, 4)).shape
+    (5, 2, 4)
+
+    See also: :func:`xpnet.nn.functional.linear`.
     """
     a, b = as_tensors(a, b)
     if not (hasattr(a, "backend") and hasattr(b, "backend")):

@@ -48,8 +48,17 @@ def _expand_back(xp, g, shape, dims, keepdim):
 
 
 def sum(x, dim=None, keepdim=False):
-    """``sum over dim`` (all axes for None or ``[]``); each input element gets the
-    gradient of its sum."""
+    """Sum over ``dim`` (an int or tuple; all axes for None or ``[]``); ``keepdim`` keeps them as 1.
+
+    Each input element gets the gradient of its sum.  An empty axis sums to 0.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum().item(), x.sum(dim=0).tolist(), x.sum(1, keepdim=True).shape
+    (10.0, [4.0, 6.0], (2, 1))
+
+    See also: :meth:`Tensor.mean`.
+    """
     x, = as_tensors(x)
     xp, dims, shape = x.backend.xp, reduction_dims(dim, x.ndim), tuple(x.shape)
     y = xp.sum(x.data, axis=dims, keepdims=keepdim)
@@ -60,7 +69,17 @@ def sum(x, dim=None, keepdim=False):
 
 
 def mean(x, dim=None, keepdim=False):
-    """``sum over dim / count`` (all axes for None or ``[]``); each element gets ``g / count``."""
+    """Mean ``sum / count`` over ``dim`` (an int or tuple; all axes for None or ``[]``).
+
+    Each element gets ``g / count``.  The mean of an empty axis is NaN, as PyTorch.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.mean().item(), x.mean(dim=1).tolist()
+    (2.5, [1.5, 3.5])
+
+    See also: :meth:`Tensor.sum`.
+    """
     x, = as_tensors(x)
     xp, dims, shape = x.backend.xp, reduction_dims(dim, x.ndim), tuple(x.shape)
     count = 1
@@ -108,10 +127,35 @@ def _extreme(x, dim, keepdim, largest):
 
 
 def max(x, dim=None, keepdim=False):
-    """Largest value (``dim=None``) or ``(values, indices)`` along ``dim``."""
+    """Largest value (``dim=None``), or the named tuple ``(values, indices)`` along ``dim``.
+
+    Without ``dim`` the gradient is shared equally among tied maxima (as
+    ``torch.amax``); with ``dim`` it flows to the returned index only.  NaN is
+    the largest value (it propagates).
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.max().item()
+    7.0
+    >>> values, indices = x.max(dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 7.0], [1, 0])
+
+    See also: :meth:`Tensor.argmax`, :func:`xpnet.maximum` (elementwise).
+    """
     return _extreme(x, dim, keepdim, True)
 
 
 def min(x, dim=None, keepdim=False):
-    """Smallest value (``dim=None``) or ``(values, indices)`` along ``dim``."""
+    """Smallest value (``dim=None``), or the named tuple ``(values, indices)`` along ``dim``.
+
+    Gradients and NaN as :meth:`Tensor.max`.
+
+    >>> import xpnet
+    >>> x = xpnet.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.min().item(), x.min(dim=0).indices.tolist()
+    (1.0, [0, 1])
+
+    See also: :meth:`Tensor.argmin`, :func:`xpnet.minimum` (elementwise).
+    """
     return _extreme(x, dim, keepdim, False)

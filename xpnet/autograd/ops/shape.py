@@ -22,7 +22,17 @@ def shape_arg(shape, name="shape"):
 
 
 def reshape(x, *shape):
-    """Same elements in a new shape (one dimension may be -1)."""
+    """The same elements, in row-major order, in a new ``shape`` (one entry may be -1).
+
+    ``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` both work; ``-1`` is inferred
+    from the element count.  ``Tensor.view`` is the same method.
+
+    >>> import xpnet
+    >>> xpnet.arange(6).reshape(2, -1).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+
+    See also: :meth:`Tensor.flatten`, :meth:`Tensor.permute`.
+    """
     x, = as_tensors(x)
     xp, src = x.backend.xp, tuple(x.shape)
     shape = shape_arg(shape)
@@ -38,7 +48,14 @@ def reshape(x, *shape):
 
 
 def permute(x, *dims):
-    """Reorder axes: output axis i is input axis ``dims[i]``."""
+    """Reorder the axes: output axis ``i`` is input axis ``dims[i]`` (a permutation).
+
+    >>> import xpnet
+    >>> xpnet.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+
+    See also: :meth:`Tensor.transpose`, ``Tensor.T`` (all axes reversed).
+    """
     x, = as_tensors(x)
     dims = shape_arg(dims, "dims")
     limit = builtins.max(x.ndim, 1)
@@ -53,7 +70,14 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
-    """Swap two axes (as ``torch.transpose``)."""
+    """Swap axes ``dim0`` and ``dim1`` (as ``torch.transpose``; negative dims count from the end).
+
+    >>> import xpnet
+    >>> xpnet.zeros(2, 3, 4).transpose(0, -1).shape
+    (4, 3, 2)
+
+    See also: :meth:`Tensor.permute`.
+    """
     x, = as_tensors(x)
     if x.ndim == 0:  # dims 0 and -1 name a 0-d tensor's one position (as PyTorch)
         normalize_dims(dim0, 0, "dim0"), normalize_dims(dim1, 0, "dim1")
@@ -66,7 +90,14 @@ def transpose(x, dim0, dim1):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge axes ``start_dim..end_dim`` (inclusive) into one."""
+    """Merge axes ``start_dim..end_dim`` (inclusive) into one; a 0-d tensor becomes shape (1,).
+
+    >>> import xpnet
+    >>> xpnet.zeros(8, 3, 4, 4).flatten(1).shape
+    (8, 48)
+
+    See also: :class:`xpnet.nn.Flatten` (``start_dim=1`` by default).
+    """
     x, = as_tensors(x)
     if x.ndim == 0:
         return reshape(x, 1)
@@ -82,7 +113,14 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def unsqueeze(x, dim):
-    """Insert an axis of length 1 at ``dim``."""
+    """Insert an axis of length 1 at position ``dim`` (in ``[-ndim - 1, ndim]``).
+
+    >>> import xpnet
+    >>> xpnet.zeros(3).unsqueeze(0).shape, xpnet.zeros(3).unsqueeze(-1).shape
+    ((1, 3), (3, 1))
+
+    See also: :meth:`Tensor.squeeze`.
+    """
     x, = as_tensors(x)
     d, = normalize_dims(dim, x.ndim + 1)
     shape = tuple(x.shape)
@@ -90,7 +128,14 @@ def unsqueeze(x, dim):
 
 
 def squeeze(x, dim=None):
-    """Drop axes of length 1 (all of them, or only ``dim`` if it has length 1)."""
+    """Drop axes of length 1: all of them, or only ``dim`` (an int or tuple) where it has length 1.
+
+    >>> import xpnet
+    >>> xpnet.zeros(1, 3, 1).squeeze().shape, xpnet.zeros(1, 3, 1).squeeze(0).shape
+    ((3,), (3, 1))
+
+    See also: :meth:`Tensor.unsqueeze`.
+    """
     x, = as_tensors(x)
     shape = tuple(x.shape)
     dims = normalize_dims(dim, x.ndim)
@@ -159,7 +204,15 @@ def cat(tensors, dim=0):
     """Join tensors along an existing axis ``dim`` (as ``torch.cat``).
 
     Every tensor needs at least one dimension and the same shape except
-    along ``dim``; 0-d tensors are joined with :func:`stack`.
+    along ``dim``; 0-d tensors are joined with :func:`stack`.  The gradient
+    of each input is its slice of the output gradient.
+
+    >>> import xpnet
+    >>> a, b = xpnet.zeros(2, 3), xpnet.ones(1, 3)
+    >>> xpnet.cat([a, b]).shape, xpnet.cat([a, a], dim=1).shape
+    ((3, 3), (2, 6))
+
+    See also: :func:`xpnet.stack`.
     """
     tensors = as_tensors(*tensors)
     axis = _check_cat(tensors, dim)
@@ -176,7 +229,16 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
-    """Join tensors of one shape along a new axis ``dim`` (as ``torch.stack``)."""
+    """Join tensors of one shape along a new axis ``dim`` (as ``torch.stack``).
+
+    ``n`` tensors of shape ``S`` give shape ``S[:dim] + (n,) + S[dim:]``.
+
+    >>> import xpnet
+    >>> xpnet.stack([xpnet.zeros(3), xpnet.ones(3)], dim=1).tolist()
+    [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]
+
+    See also: :func:`xpnet.cat`.
+    """
     tensors = as_tensors(*tensors)
     if not tensors:
         raise ValueError("stack needs at least one tensor; got an empty sequence")
@@ -187,7 +249,15 @@ def stack(tensors, dim=0):
 def pad(x, pad, value=0.0):
     """Constant padding, PyTorch order: ``pad = (left, right, top, bottom, ...)`` from the last axis.
 
-    Negative amounts crop.  The gradient is the matching slice of ``g``.
+    ``pad`` holds ``2k`` ints (``k <= x.ndim``) padding the last ``k`` axes
+    with ``value``; negative amounts crop.  The gradient is the matching
+    slice of ``g``.
+
+    >>> import xpnet
+    >>> xpnet.pad(xpnet.ones(1, 2), (1, 0)).tolist()
+    [[0.0, 1.0, 1.0]]
+    >>> xpnet.pad(xpnet.ones(1, 2), (0, 0, 1, 1), value=5.0).shape
+    (3, 2)
     """
     x, = as_tensors(x)
     pad = tuple(int(p) for p in pad)

@@ -13,8 +13,10 @@ cannot take), makes inputs C-contiguous, allocates the output with
 ``launcher.xp`` and launches.  Grid, block and shared memory are computed in
 :func:`launch_config` only.  The CuPy and cudasim backends call these.
 
->>> from xpnet.backend.cuda import conv2d                     # doctest: +SKIP
->>> y = conv2d.forward(launcher, x, w, None, (1, 1), (1, 1), (1, 1), 1)
+Usage, with ``launcher`` the kernel launcher of the CuPy or cudasim backend::
+
+    from xpnet.backend.cuda import conv2d
+    y = conv2d.forward(launcher, x, w, None, (1, 1), (1, 1), (1, 1), 1)
 
 See also: ``kernels/conv2d.cu`` (what each kernel computes and how work maps
 onto blocks and threads), :mod:`xpnet.backend.numpy_conv` (the CPU version).

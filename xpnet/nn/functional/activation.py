@@ -42,7 +42,17 @@ def _number(value, name: str, fn: str) -> float:
 
 
 def relu(input):
-    """``max(x, 0)``; gradient 1 where ``x > 0``, else 0 (0 at the kink, as PyTorch)."""
+    """Rectified linear unit ``y = max(x, 0)``; gradient 1 where ``x > 0``, else 0 (0 at the kink, as PyTorch).
+
+    input: any shape, floating dtype; returns the same shape and dtype.  NaN stays NaN.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.relu(xpnet.tensor([-1.0, 0.0, 2.0])).tolist()
+    [0.0, 0.0, 2.0]
+
+    See also: :class:`xpnet.nn.ReLU`, :func:`leaky_relu`, :func:`gelu`.
+    """
     x = _floating(input, "relu")
     xp = x.backend.xp
     y = xp.maximum(x.data, 0.0)  # propagates NaN, unlike where(x > 0, x, 0)
@@ -51,7 +61,18 @@ def relu(input):
 
 
 def leaky_relu(input, negative_slope: float = 0.01):
-    """``x`` where ``x > 0`` else ``negative_slope * x``; gradient 1 or ``negative_slope`` (at 0)."""
+    """Leaky ReLU: ``y = x`` where ``x > 0`` else ``negative_slope * x``.
+
+    Gradient 1 where ``x > 0``, else ``negative_slope`` (also at 0, as
+    PyTorch).  input: any shape, floating dtype; returns the same shape and dtype.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.leaky_relu(xpnet.tensor([-2.0, 3.0]), negative_slope=0.1).tolist()
+    [-0.20000000298023224, 3.0]
+
+    See also: :class:`xpnet.nn.LeakyReLU`, :func:`relu`.
+    """
     x = _floating(input, "leaky_relu")
     slope = _number(negative_slope, "negative_slope", "leaky_relu")
     xp = x.backend.xp
@@ -66,6 +87,15 @@ def elu(input, alpha: float = 1.0):
     Gradient: 1 where ``x > 0``, else ``alpha * exp(x)`` (``alpha`` at 0, as
     PyTorch).  ``expm1`` keeps small negative inputs accurate; the exponential
     only ever sees ``min(x, 0)``, so large inputs cannot overflow.
+
+    input: any shape, floating dtype; returns the same shape and dtype.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.elu(xpnet.tensor([-1.0, 0.0, 2.0])).numpy().round(4)
+    array([-0.6321,  0.    ,  2.    ], dtype=float32)
+
+    See also: :class:`xpnet.nn.ELU`, :func:`relu`.
     """
     x = _floating(input, "elu")
     a = _number(alpha, "alpha", "elu")
@@ -86,6 +116,17 @@ def gelu(input, approximate: str = "none"):
     ``approximate='tanh'``: ``0.5 x (1 + tanh(u))`` with
     ``u = sqrt(2/pi) (x + 0.044715 x^3)``, gradient
     ``0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)``, ``t = tanh(u)``.
+
+    input: any shape, floating dtype; returns the same shape and dtype.
+    Raises ``ValueError`` for any other ``approximate``.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.tensor([-1.0, 0.0, 1.0])
+    >>> F.gelu(x).numpy().round(4), F.gelu(x, approximate="tanh").numpy().round(4)
+    (array([-0.1587,  0.    ,  0.8413], dtype=float32), array([-0.1588,  0.    ,  0.8412], dtype=float32))
+
+    See also: :class:`xpnet.nn.GELU`.
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(approximate=...) must be 'none' or 'tanh'; got {approximate!r}")
@@ -113,12 +154,32 @@ def gelu(input, approximate: str = "none"):
 
 
 def sigmoid(input):
-    """``1 / (1 + exp(-x))`` without overflow; gradient ``s (1 - s)``."""
+    """Logistic sigmoid ``s = 1 / (1 + exp(-x))`` without overflow; gradient ``s (1 - s)``.
+
+    input: any shape, floating dtype (``TypeError`` otherwise); same shape and dtype out.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.sigmoid(xpnet.tensor([0.0, 50.0])).tolist()
+    [0.5, 1.0]
+
+    See also: :meth:`xpnet.Tensor.sigmoid`, :class:`xpnet.nn.Sigmoid`.
+    """
     return unary.sigmoid(_floating(input, "sigmoid"))
 
 
 def tanh(input):
-    """``tanh(x)``; gradient ``1 - tanh(x)^2``."""
+    """Hyperbolic tangent ``y = tanh(x)``; gradient ``1 - y^2``.
+
+    input: any shape, floating dtype (``TypeError`` otherwise); same shape and dtype out.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.tanh(xpnet.tensor([0.0, 0.5])).numpy().round(4)
+    array([0.    , 0.4621], dtype=float32)
+
+    See also: :meth:`xpnet.Tensor.tanh`, :class:`xpnet.nn.Tanh`.
+    """
     return unary.tanh(_floating(input, "tanh"))
 
 
@@ -134,6 +195,17 @@ def softmax(input, dim: int):
 
     Subtracting the maximum makes every exponent <= 0, so nothing overflows
     (``|x| ~ 1e4`` in float32 is fine).  Gradient: ``y * (g - sum(g * y, dim))``.
+
+    input: any shape, floating dtype; ``dim`` (required) is the axis that sums
+    to 1.  Returns the same shape and dtype.  A NaN in a slice makes it all NaN.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.softmax(xpnet.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1e4]]), dim=1).numpy().round(4)
+    array([[0.09  , 0.2447, 0.6652],
+           [0.    , 0.    , 1.    ]], dtype=float32)
+
+    See also: :func:`log_softmax`, :class:`xpnet.nn.Softmax`.
     """
     x = _floating(input, "softmax")
     axis = _axis(x, dim, "softmax")
@@ -151,6 +223,16 @@ def log_softmax(input, dim: int):
 
     Exact where ``softmax(x).log()`` underflows to ``-inf``.  Gradient:
     ``g - exp(y) * sum(g, dim)``.
+
+    input: any shape, floating dtype; ``dim`` (required) is the normalized
+    axis.  Returns the same shape and dtype.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.log_softmax(xpnet.tensor([0.0, 0.0, 200.0]), dim=0).tolist()
+    [-200.0, -200.0, 0.0]
+
+    See also: :func:`softmax`, :func:`cross_entropy`, :class:`xpnet.nn.LogSoftmax`.
     """
     x = _floating(input, "log_softmax")
     axis = _axis(x, dim, "log_softmax")

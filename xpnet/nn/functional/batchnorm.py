@@ -40,11 +40,29 @@ def _check(input, running_mean, running_var, weight, bias, training, layer):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5, layer="batch_norm"):
-    """Normalize each channel of ``input`` (N, C, *), see the module docstring.
+    """Normalize each channel of ``input`` (N, C, *): ``y = (x - E[x]) / sqrt(Var[x] + eps) * γ + β``.
+
+    Training: ``E[x]`` and the *biased* ``Var[x]`` (divide by m) are the batch
+    statistics over the ``m = N * prod(*)`` values of each channel, and the
+    running estimates, if given, move by ``momentum`` towards the mean and the
+    *unbiased* variance (``var * m / (m - 1)``), as PyTorch.  Evaluation
+    (``training=False``): ``E[x]``, ``Var[x]`` are ``running_mean``/``running_var``.
+    ``γ = weight``, ``β = bias``.
 
     running_mean, running_var: (C,) Tensors or None; in training mode they are
     updated in place (without gradient).  weight, bias: (C,) or None (1 and 0).
-    Returns a tensor shaped like ``input``.
+    Returns a tensor shaped like ``input``.  Gradients: see the module docstring.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.tensor([[1.0], [3.0]])                     # (N=2, C=1)
+    >>> mean, var = xpnet.zeros(1), xpnet.ones(1)
+    >>> F.batch_norm(x, mean, var, training=True).numpy().round(3).tolist()
+    [[-1.0], [1.0]]
+    >>> mean.tolist(), var.tolist()                          # var: unbiased 2.0, momentum 0.1
+    ([0.20000000298023224], [1.100000023841858])
+
+    See also: :class:`xpnet.nn.BatchNorm1d`, :class:`xpnet.nn.BatchNorm2d`.
     """
     input, weight, bias = as_tensors(input, weight, bias)
     if not 0.0 <= float(momentum) <= 1.0:

@@ -52,6 +52,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> x = xpnet.ones(1, 1, 3, 3); w = xpnet.ones(1, 1, 2, 2)
     >>> conv2d(x, w).shape
     (1, 1, 2, 2)
+    >>> conv2d(x, w, padding="same").tolist()
+    [[[[4.0, 4.0, 2.0], [4.0, 4.0, 2.0], [2.0, 2.0, 1.0]]]]
+
+    See also: :class:`xpnet.nn.Conv2d`, ``Backend.conv2d_forward`` (the formula).
     """
     input, weight, bias = as_tensors(input, weight, bias)
     stride = pair(stride, f"{layer}: stride", 1)

@@ -25,7 +25,7 @@ def check_probability(p, where: str) -> float:
 
 
 def dropout(input, p: float = 0.5, training: bool = True):
-    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+    """Inverted dropout: zero each element with probability ``p``, scale the rest by ``1 / (1 - p)``.
 
     input: any shape, floating dtype; returns a tensor of the same shape and
     dtype (``input`` itself when ``training`` is False or ``p == 0``).
@@ -35,6 +35,8 @@ def dropout(input, p: float = 0.5, training: bool = True):
     >>> _ = xpnet.manual_seed(0)
     >>> dropout(xpnet.ones(6), p=0.5).numpy()
     array([2., 0., 0., 0., 2., 2.], dtype=float32)
+
+    See also: :class:`xpnet.nn.Dropout`, :func:`xpnet.manual_seed`.
     """
     p = check_probability(p, "dropout")
     x, = as_tensors(input)

@@ -14,7 +14,7 @@ from ...autograd.function import as_tensors, record
 
 
 def linear(input, weight, bias=None):
-    """``input @ weight^T + bias`` (as ``torch.nn.functional.linear``).
+    """Affine map ``y = x W^T + b`` (as ``torch.nn.functional.linear``).
 
     input: (*, in_features); weight: (out_features, in_features);
     bias: (out_features,) or None.  Returns (*, out_features).
@@ -27,6 +27,8 @@ def linear(input, weight, bias=None):
     >>> w = xpnet.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]])
     >>> linear(x, w, xpnet.tensor([0.0, 0.5, 1.0])).numpy()
     array([[ 1. ,  3.5, -1. ]], dtype=float32)
+
+    See also: :class:`xpnet.nn.Linear`, :func:`xpnet.matmul`.
     """
     x, w, b = as_tensors(input, weight, bias)
     _check(x, w, b)

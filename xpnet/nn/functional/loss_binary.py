@@ -19,6 +19,17 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     ``dl/dx = w (x - y) / max(x (1 - x), 1e-12)``.  ``weight`` broadcasts to
     the input's shape.  Prefer :func:`binary_cross_entropy_with_logits` on
     logits: it is exact where ``sigmoid`` saturates.
+
+    ``input`` and ``target``: the same shape, floating point.  Returns a
+    scalar, or ``l`` of the input's shape with ``reduction='none'``.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> p = xpnet.tensor([0.9, 0.2, 0.0])
+    >>> F.binary_cross_entropy(p, xpnet.tensor([1.0, 0.0, 1.0]), reduction="none").numpy().round(4)
+    array([  0.1054,   0.2231, 100.    ], dtype=float32)
+
+    See also: :class:`xpnet.nn.BCELoss`.
     """
     fn = "binary_cross_entropy"
     check_reduction(fn, reduction)
@@ -60,6 +71,17 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     ``softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)``.
     ``dl/dx = w ((1 + (pw - 1) y) sigmoid(x) - pw y)`` (``w (sigmoid(x) - y)``).
     Finite for any finite logits (e.g. ``|x| = 1e4``).
+
+    ``input`` and ``target``: the same shape, floating point.  Returns a
+    scalar, or ``l`` of the input's shape with ``reduction='none'``.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.tensor([0.0, 1e4, -1e4])
+    >>> F.binary_cross_entropy_with_logits(x, xpnet.tensor([1.0, 1.0, 1.0]), reduction="none").tolist()
+    [0.6931471824645996, 0.0, 10000.0]
+
+    See also: :class:`xpnet.nn.BCEWithLogitsLoss`, :func:`binary_cross_entropy`.
     """
     fn = "binary_cross_entropy_with_logits"
     check_reduction(fn, reduction)

@@ -140,7 +140,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     ``input``: (N, C), (N, C, d1, ...) or (C,); ``target``: integers of shape
     (N,), (N, d1, ...) or (), each in [0, C) or equal to ``ignore_index``.
     ``l_i = -weight[y_i] input[i, y_i]`` (0 where ignored); ``'mean'`` divides
-    by the sum of ``weight[y_i]`` over the targets not ignored.
+    by the sum of ``weight[y_i]`` over the targets not ignored.  ``weight``: (C,).
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> logp = xpnet.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> F.nll_loss(logp, xpnet.tensor([0, 1])).item(), F.nll_loss(logp, xpnet.tensor([0, -100])).item()
+    (0.30000001192092896, 0.5)
+
+    See also: :func:`cross_entropy` (takes logits), :class:`xpnet.nn.NLLLoss`.
     """
     fn = "nll_loss"
     check_reduction(fn, reduction)
@@ -171,6 +179,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
     The gradient is ``softmax(input) * sum_c A[i, c] - A`` with ``A`` the
     coefficients of ``-logp`` above (``softmax - onehot`` in the plain case).
+    Returns a scalar, or per-sample losses (N,) / (N, d1, ...) with
+    ``reduction='none'``.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> logits = xpnet.tensor([[2.0, 0.5, -1.0], [0.0, 0.0, 0.0]])
+    >>> round(F.cross_entropy(logits, xpnet.tensor([0, 2])).item(), 4)
+    0.67
+    >>> round(F.cross_entropy(logits, xpnet.tensor([0, 2]), label_smoothing=0.1).item(), 4)
+    0.745
+
+    See also: :class:`xpnet.nn.CrossEntropyLoss`, :func:`nll_loss`, :func:`log_softmax`.
     """
     fn = "cross_entropy"
     check_reduction(fn, reduction)
@@ -205,6 +225,14 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     with ``p`` in {1, 2}; ``target`` holds class indices in [0, C), shape (N,)
     or ().  ``'mean'`` divides by N.  With ``h = margin - x[y] + x[c] > 0``,
     ``dl/dx[c] = w[y] / C * (1 or 2h)`` and ``dl/dx[y] = -sum_c dl/dx[c]``.
+    At the hinge (``h = 0``) the gradient is 0.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> F.multi_margin_loss(xpnet.tensor([[0.1, 0.2, 0.4, 0.8]]), xpnet.tensor([3])).item()
+    0.32499998807907104
+
+    See also: :class:`xpnet.nn.MultiMarginLoss`, :func:`cross_entropy`.
     """
     fn = "multi_margin_loss"
     check_reduction(fn, reduction)

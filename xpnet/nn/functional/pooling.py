@@ -62,7 +62,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, layer="max_pool2d"):
     """Largest value of each (R, S) window (padding counts as -inf), as ``torch.nn.functional.max_pool2d``.
 
     input: (N, C, H, W); kernel_size, stride (default: kernel_size), padding: int or pair.
-    Returns (N, C, P, Q).
+    Returns (N, C, P, Q).  NaN in a window propagates.
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.arange(16, dtype="float32").reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+
+    See also: :class:`xpnet.nn.MaxPool2d`, :func:`avg_pool2d`.
     """
     input, kernel, stride, padding, out = _prepare(input, kernel_size, stride, padding, layer)
     xp = input.backend.xp
@@ -96,7 +104,16 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=Tru
 
     With ``count_include_pad=True`` (PyTorch's default) padded zeros count in
     the divisor R*S; otherwise each window divides by its number of real pixels.
-    Returns (N, C, P, Q).
+    input: (N, C, H, W); kernel_size, stride (default: kernel_size), padding:
+    int or pair.  Returns (N, C, P, Q).
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.arange(16, dtype="float32").reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+
+    See also: :class:`xpnet.nn.AvgPool2d`, :func:`adaptive_avg_pool2d`.
     """
     input, kernel, stride, padding, out = _prepare(input, kernel_size, stride, padding, layer)
     xp = input.backend.xp
@@ -129,7 +146,15 @@ def adaptive_avg_pool2d(input, output_size, layer="adaptive_avg_pool2d"):
 
     Output cell ``i`` along H averages rows ``floor(i H / P)`` to ``ceil((i + 1) H / P) - 1``
     (likewise along W).  ``output_size=1`` is global average pooling.
-    Returns (N, C, P, Q).
+    input: (N, C, H, W); output_size: int or (P, Q).  Returns (N, C, P, Q).
+
+    >>> import xpnet
+    >>> import xpnet.nn.functional as F
+    >>> x = xpnet.arange(16, dtype="float32").reshape(1, 1, 4, 4)
+    >>> F.adaptive_avg_pool2d(x, 1).tolist(), F.adaptive_avg_pool2d(x, (3, 2)).shape
+    ([[[[7.5]]]], (1, 1, 3, 2))
+
+    See also: :class:`xpnet.nn.AdaptiveAvgPool2d`, :func:`avg_pool2d`.
     """
     input, = as_tensors(input)
     if input.ndim != 4:
