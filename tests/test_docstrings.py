@@ -45,7 +45,7 @@ NO_EXAMPLE = {
 
 # Modules whose doctests are not run here (their owners are rewriting them).
 DOCTEST_SKIP = ("xpnet.train*", "xpnet.cli*", "xpnet.checkpoint", "xpnet.data.loader",
-                "xpnet.data.files", "xpnet.distributed*")
+                "xpnet.distributed*")
 
 
 def _matches(name, patterns):

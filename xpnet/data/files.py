@@ -81,6 +81,17 @@ def load_dataset(path: PathLike) -> Arrays:
             MNIST file).
         ValueError: anything wrong with the contents (see the module doc).
         TypeError: ``path`` is not a str or os.PathLike.
+
+    Example (an ``.npz`` written by NumPy; ``xpnet train --data PATH`` reads it the same way):
+
+    >>> import os, tempfile, numpy as np
+    >>> from xpnet.data import load_dataset
+    >>> path = os.path.join(tempfile.mkdtemp(), "toy.npz")
+    >>> np.savez(path, x_train=np.zeros((6, 4)), y_train=np.arange(6) % 2,
+    ...          x_test=np.ones((2, 4)), y_test=np.array([0, 1]))
+    >>> x_tr, y_tr, x_te, y_te = load_dataset(path)
+    >>> x_tr.shape, x_tr.dtype, y_te.dtype
+    ((6, 4), dtype('float32'), dtype('int64'))
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"load_dataset(path=...) must be a str or os.PathLike; got "
