@@ -10,16 +10,15 @@ unpacked into views of the result, reshaped.
 
 >>> import numpy
 >>> from xpnet.distributed.buckets import plan_buckets
->>> arrays = [numpy.zeros(100, numpy.float32), numpy.zeros(100, numpy.float64),
-...           numpy.zeros(100, numpy.float32), numpy.zeros(300, numpy.float32)]
->>> plan_buckets(arrays, cap_bytes=1000)          # 400 + 400 bytes fit, 1200 alone
+>>> f32, f64 = numpy.dtype("float32"), numpy.dtype("float64")
+>>> plan_buckets([(f32, 400), (f64, 800), (f32, 400), (f32, 1200)], cap_bytes=1000)
 [[0, 2], [1], [3]]
 
 See also: :class:`~xpnet.distributed.ddp.DistributedDataParallel`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, Sequence, Tuple
 
 import numpy
 
@@ -27,17 +26,20 @@ DEFAULT_BUCKET_CAP_MB = 25  # PyTorch's default
 MB = 1024 * 1024  # bucket_cap_mb counts MiB, as PyTorch
 
 
-def plan_buckets(arrays: Sequence[Any], cap_bytes: int) -> List[List[int]]:
-    """Group the indices of ``arrays`` into buckets of one dtype and at most ``cap_bytes``.
+def _numel(a: Any) -> int:
+    return int(numpy.prod(a.shape, dtype=numpy.int64))
 
+
+def plan_buckets(sizes: Sequence[Tuple[numpy.dtype, int]], cap_bytes: int) -> List[List[int]]:
+    """Group indices of ``sizes`` (``(dtype, nbytes)`` per array) into buckets of one dtype.
+
+    A bucket holds at most ``cap_bytes`` unless it has a single array.
     Indices keep their order inside a bucket; buckets are listed in the order
-    they were opened.  ``arrays`` need ``.dtype`` and ``.shape`` only.
+    they were opened.
     """
     buckets: List[List[int]] = []
     open_bucket = {}  # dtype -> [indices, bytes] of the bucket being filled
-    for i, a in enumerate(arrays):
-        dtype = numpy.dtype(str(a.dtype))
-        nbytes = int(numpy.prod(a.shape, dtype=numpy.int64)) * dtype.itemsize
+    for i, (dtype, nbytes) in enumerate(sizes):
         current = open_bucket.get(dtype)
         if current is None or (current[0] and current[1] + nbytes > cap_bytes):
             current = open_bucket[dtype] = [[], 0]
@@ -47,14 +49,13 @@ def plan_buckets(arrays: Sequence[Any], cap_bytes: int) -> List[List[int]]:
     return buckets
 
 
-def reduce_in_buckets(arrays: Sequence[Any], buckets: Sequence[Sequence[int]], backend: Any,
-                      world: Any, collective: Callable[[Any], None],
-                      divisor: int = 1) -> List[Any]:
+def reduce_in_buckets(arrays: Sequence[Any], cap_bytes: int, backend: Any, world: Any,
+                      collective: Callable[[Any], None], divisor: int = 1) -> List[Any]:
     """Apply ``collective`` once per bucket of ``arrays``; the results, in the order of ``arrays``.
 
     Args:
         arrays: arrays of ``backend`` (any shapes); they are not modified.
-        buckets: lists of indices into ``arrays``, e.g. from :func:`plan_buckets`.
+        cap_bytes: the largest bucket (:func:`plan_buckets`).
         world: the :class:`~xpnet.distributed.communicator.Communicator`.
         collective: an in-place collective of ``world`` taking one flat buffer
             (``world.all_reduce_sum_``, or a broadcast from one rank).
@@ -64,15 +65,17 @@ def reduce_in_buckets(arrays: Sequence[Any], buckets: Sequence[Sequence[int]], b
     Each result is a view into its bucket's flat array, reshaped.
     """
     xp = backend.xp
+    sizes = [backend.dtype_of(a) for a in arrays]
+    sizes = [(d, _numel(a) * d.itemsize) for d, a in zip(sizes, arrays)]
     out: List[Any] = list(arrays)
-    for indices in buckets:
+    for indices in plan_buckets(sizes, cap_bytes):
         flat = xp.concat([xp.reshape(arrays[i], (-1,)) for i in indices])
         flat = world.run_on(flat, backend, collective)
         if divisor != 1:
             flat = flat / divisor
         offset = 0
         for i in indices:
-            n = int(numpy.prod(arrays[i].shape, dtype=numpy.int64))
+            n = _numel(arrays[i])
             out[i] = xp.reshape(flat[offset:offset + n], tuple(arrays[i].shape))
             offset += n
     return out

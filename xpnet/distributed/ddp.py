@@ -54,7 +54,7 @@ from typing import Any, Iterator, List, Optional
 from ..autograd import Tensor, is_grad_enabled
 from ..autograd.function import queue_callback, record
 from ..nn.module import Module
-from .buckets import DEFAULT_BUCKET_CAP_MB, MB, plan_buckets, reduce_in_buckets
+from .buckets import DEFAULT_BUCKET_CAP_MB, MB, reduce_in_buckets
 from .comm import get_world
 from .communicator import Communicator
 
@@ -94,8 +94,7 @@ class DistributedDataParallel(Module):
         if self.world.world_size == 1 or not tensors:
             return
         world = self.world
-        values = reduce_in_buckets([t.data for t in tensors],
-                                   plan_buckets([t.data for t in tensors], self.bucket_cap_bytes),
+        values = reduce_in_buckets([t.data for t in tensors], self.bucket_cap_bytes,
                                    tensors[0].backend, world, lambda buf: world.broadcast_(buf, 0))
         for t, value in zip(tensors, values):
             t.data = value
@@ -108,9 +107,8 @@ class DistributedDataParallel(Module):
         backend = params[0].backend
         grads = [p.grad.data if p.grad is not None
                  else backend.xp.zeros(p.shape, dtype=p.data.dtype) for p in params]
-        means = reduce_in_buckets(grads, plan_buckets(grads, self.bucket_cap_bytes), backend,
-                                  self.world, self.world.all_reduce_sum_,
-                                  divisor=self.world.world_size)
+        means = reduce_in_buckets(grads, self.bucket_cap_bytes, backend, self.world,
+                                  self.world.all_reduce_sum_, divisor=self.world.world_size)
         for p, g in zip(params, means):
             p.grad = Tensor(g, backend)
 
