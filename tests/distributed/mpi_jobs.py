@@ -32,11 +32,11 @@ def require_mpi() -> str:
     return path
 
 
-def run(case: str, out_dir, ranks: int = 2) -> subprocess.CompletedProcess:
-    """``mpiexec -n ranks python mpi_worker.py case out_dir``; kills the whole job after TIMEOUT s."""
+def run(case: str, out_dir, ranks: int = 2, backend: str = "numpy") -> subprocess.CompletedProcess:
+    """``mpiexec -n ranks python mpi_worker.py case out_dir`` on ``backend``; killed after TIMEOUT s."""
     cmd = [require_mpi(), "-n", str(ranks), sys.executable, os.path.join(HERE, "mpi_worker.py"),
            case, str(out_dir)]
-    env = dict(os.environ, XPNET_BACKEND="numpy", PYTHONPATH=ROOT)
+    env = dict(os.environ, XPNET_BACKEND=backend, PYTHONPATH=ROOT)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
@@ -48,9 +48,23 @@ def run(case: str, out_dir, ranks: int = 2) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(cmd, proc.returncode, out)
 
 
-def results(case: str, out_dir, ranks: int = 2) -> list:
+def results(case: str, out_dir, ranks: int = 2, backend: str = "numpy") -> list:
     """Run ``case`` (it must succeed) and load each rank's ``.npz``, rank 0 first."""
-    job = run(case, out_dir, ranks)
+    job = run(case, out_dir, ranks, backend)
     assert job.returncode == 0, f"{' '.join(job.args)} exited {job.returncode}:\n{job.stdout}"
     name = case.replace(":", "")
     return [dict(numpy.load(os.path.join(out_dir, f"{name}-{r}.npz"))) for r in range(ranks)]
+
+
+def assert_collectives(ranks: list) -> None:
+    """Check the results of the ``collectives`` job of two ranks (sum, mean, broadcast per dtype)."""
+    from mpi_worker import DTYPES
+    local = {name: [numpy.arange(5).astype(name) + 10 * r for r in range(2)] for name in DTYPES}
+    for r, got in enumerate(ranks):
+        for name, (a, b) in local.items():
+            expected = {f"sum/{name}": a + b, f"bcast/{name}": b}
+            if name.startswith("float"):
+                expected[f"mean/{name}"] = (a + b) / 2
+            for key, value in expected.items():
+                assert got[key].dtype == numpy.dtype(name), f"rank {r} {key}: {got[key].dtype}"
+                numpy.testing.assert_array_equal(got[key], value, err_msg=f"rank {r} {key}")
