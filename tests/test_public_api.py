@@ -14,6 +14,8 @@ PACKAGES = {
            "MaxPool2d", "Flatten", "Dropout", "CrossEntropyLoss", "functional"],
     "optim": ["Optimizer", "SGD", "Adam"],
     "data": ["Dataset", "DataLoader", "TensorDataset"],
+    "distributed": ["init", "setup", "rank", "world_size", "is_main", "barrier", "all_reduce",
+                    "broadcast", "DistributedDataParallel"],
 }
 
 

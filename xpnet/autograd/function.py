@@ -16,6 +16,9 @@ tensor.  The engine sums the contributions of every path through the graph
 input's dtype, and accumulates into ``.grad`` of the leaves, as PyTorch does;
 unless ``retain_graph=True`` it frees the graph as it goes (each node drops its
 closure once it has run), and a second pass through a freed node raises.
+A backward closure may :func:`queue_callback` work that needs the finished
+gradients of every leaf (data-parallel training averages them across
+processes this way, as PyTorch's ``queue_callback`` serves its DDP).
 """
 from __future__ import annotations
 
@@ -153,6 +156,40 @@ def _topological_order(root) -> list:
     return order
 
 
+# one list of queued callbacks per backward pass in progress (a callback may start another pass)
+_pending_callbacks: list = []
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once the backward pass in progress has finished.
+
+    Call it from inside a backward closure; the callback runs after every
+    leaf's ``.grad`` holds its final value for this pass, in the order the
+    callbacks were queued.  A callback queued twice in one pass (``==``, e.g.
+    the same bound method) runs once.  If the pass raises, its callbacks are
+    dropped.
+
+    >>> import xpnet
+    >>> from xpnet.autograd.function import queue_callback, record
+    >>> w = xpnet.tensor([1.0, 2.0], requires_grad=True)
+    >>> seen = []
+    >>> def backward(g):
+    ...     queue_callback(lambda: seen.append(w.grad.numpy().tolist()))
+    ...     return (g,)
+    >>> record(w.data * 1, (w,), backward).sum().backward()
+    >>> seen
+    [[1.0, 1.0]]
+    """
+    if not _pending_callbacks:
+        raise RuntimeError("queue_callback(callback) can only be called during a backward pass "
+                           "(from a backward closure); no backward pass is running")
+    if not callable(callback):
+        raise TypeError(f"queue_callback(callback) needs a callable; got {callback!r}")
+    queue = _pending_callbacks[-1]
+    if callback not in queue:
+        queue.append(callback)
+
+
 def run_backward(root, grad, retain_graph: bool = False) -> None:
     """Propagate ``grad`` (an array like ``root.data``) from ``root`` to every leaf.
 
@@ -160,9 +197,21 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
     soon as it has passed its gradient on (as PyTorch frees saved tensors), so
     intermediate arrays are released during the sweep rather than kept until
     the graph's last Python reference goes; a later backward through one of
-    these nodes raises ``RuntimeError``.
+    these nodes raises ``RuntimeError``.  Callbacks queued during the sweep
+    (:func:`queue_callback`) run once it has finished.
     """
     order = _topological_order(root)
+    _pending_callbacks.append([])
+    try:
+        _sweep(order, root, grad, retain_graph)
+    finally:
+        callbacks = _pending_callbacks.pop()
+    for callback in callbacks:
+        callback()
+
+
+def _sweep(order: list, root, grad, retain_graph: bool) -> None:
+    """The reverse sweep of :func:`run_backward` over ``order`` (parents first)."""
     grads = {id(root): grad}
     while order:  # children before parents; popping drops the sweep's own references
         node = order.pop()

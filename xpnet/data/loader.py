@@ -32,6 +32,19 @@ what makes a resumed run or a data-parallel rank see exactly the order an
 uninterrupted run would.  Two loaders with the same seed produce the same
 sequence of epochs; successive epochs of one loader differ.
 
+Data-parallel sharding (``num_replicas=R, rank=r``, as
+``torch.utils.data.DistributedSampler``): ``batch_size`` is then the batch of
+one rank, ``G = R * batch_size`` the global batch.  The epoch's order is cut
+into global batches of ``G`` and rank ``r`` takes samples
+``r*batch_size .. (r+1)*batch_size - 1`` of each, so the ranks' ``i``-th batches
+are disjoint and together are exactly the ``i``-th batch of one loader with
+``batch_size=G``.  Every rank has ``ceil(N / G)`` batches (``floor`` with
+``drop_last``, which drops the short last global batch); without
+``drop_last`` the short last global batch is padded with samples from the
+start of the epoch's order up to a multiple of ``R`` (at most ``R - 1``
+repeated samples, as ``DistributedSampler``) and split evenly.  Shuffling
+ranks need one explicit ``seed``.
+
 >>> import numpy as np, xpnet
 >>> from xpnet.data import TensorDataset, DataLoader
 >>> ds = TensorDataset(np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5))
@@ -67,6 +80,9 @@ class DataLoader:
             samples.
         seed: seed of the loader's shuffling generator (a non-negative int),
             or None to draw one from ``xpnet.random.default_generator()``.
+        num_replicas: the number of data-parallel ranks sharing each global
+            batch (None: 1, no sharding).
+        rank: this loader's rank in ``0..num_replicas-1`` (None: 0).
 
     Yields:
         tuples of Tensors, one per dataset field, each of shape
@@ -75,7 +91,8 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: Optional[int] = None):
+                 drop_last: bool = False, seed: Optional[int] = None,
+                 num_replicas: Optional[int] = None, rank: Optional[int] = None):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(f"dataset must have __len__ and __getitem__ (e.g. a "
                             f"TensorDataset); got {type(dataset).__name__}")
@@ -87,11 +104,20 @@ class DataLoader:
         # randomness when the generator is needed.
         if seed is not None:
             check_int(seed, "seed", 0)
+        num_replicas = 1 if num_replicas is None else check_int(num_replicas, "num_replicas", 1)
+        rank = 0 if rank is None else check_int(rank, "rank", 0)
+        if rank >= num_replicas:
+            raise ValueError(f"rank must be in 0..num_replicas-1 = 0..{num_replicas - 1}; "
+                             f"got rank={rank}")
+        if num_replicas > 1 and shuffle and seed is None:
+            raise ValueError(f"DataLoader(num_replicas={num_replicas}, shuffle=True) needs an "
+                             f"explicit seed (every rank must shuffle alike); got seed=None")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
+        self.num_replicas, self.rank = num_replicas, rank
         # the base seed of every epoch's permutation (drawn once when seed is None)
         self.base_seed = (check_int(seed, "seed", 0) if seed is not None
                           else int(make_rng(None).integers(0, 2**63)) if self.shuffle else 0)
@@ -103,10 +129,10 @@ class DataLoader:
         self.epoch = check_int(epoch, "epoch", 0)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n, global_batch = len(self.dataset), self.batch_size * self.num_replicas
         if self.drop_last:
-            return n // self.batch_size
-        return -(-n // self.batch_size)
+            return n // global_batch
+        return -(-n // global_batch)
 
     def order(self, epoch: int) -> numpy.ndarray:
         """The sample order of epoch number ``epoch`` (int64, host): the epoch's
@@ -122,13 +148,26 @@ class DataLoader:
             return self.dataset.get_batch(indices)
         return collate([self.dataset[int(i)] for i in indices])
 
+    def batch_indices(self, order: numpy.ndarray, b: int) -> numpy.ndarray:
+        """The indices of this rank's batch number ``b`` of an epoch ordered by ``order``."""
+        replicas, global_batch = self.num_replicas, self.batch_size * self.num_replicas
+        indices = order[b * global_batch:(b + 1) * global_batch]
+        if replicas == 1:
+            return indices
+        short = -len(indices) % replicas  # pad the last global batch to a multiple of R
+        if short:
+            indices = numpy.concatenate([indices, numpy.resize(order, short)])
+        share = len(indices) // replicas
+        return indices[self.rank * share:(self.rank + 1) * share]
+
     def __iter__(self) -> Iterator[Tuple[Any, ...]]:
         order = self.order(self.epoch)
         self.epoch += 1
         for b in range(len(self)):
-            indices = order[b * self.batch_size:(b + 1) * self.batch_size]
-            yield tuple(tensor(field) for field in self._fetch(indices))
+            yield tuple(tensor(field) for field in self._fetch(self.batch_indices(order, b)))
 
     def __repr__(self) -> str:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}"
+                + (f", num_replicas={self.num_replicas}, rank={self.rank})"
+                   if self.num_replicas > 1 else ")"))
