@@ -164,9 +164,12 @@ def check_arrays(header: dict, data_size: int, path: str) -> List[ArrayEntry]:
             fail(f"{where} has shape {show(shape)}; a shape is a list of at most {MAX_NDIM} "
                  "non-negative ints")
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_int, offsets))
-                and 0 <= offsets[0] <= offsets[1] <= data_size):
+                and 0 <= offsets[0] <= offsets[1]):
             fail(f"{where} has offsets {show(offsets)}; they must be [begin, end] with "
-                 f"0 <= begin <= end <= {data_size} (the size of the data section)")
+                 "0 <= begin <= end")
+        if offsets[1] > data_size:
+            fail(f"{where} ends at byte {offsets[1]} of the data section, which has only "
+                 f"{data_size} bytes (truncated?)")
         nbytes = dtype.itemsize
         for d in shape:  # Python ints: no overflow; stop early once past the file
             nbytes *= d
@@ -185,7 +188,7 @@ def check_arrays(header: dict, data_size: int, path: str) -> List[ArrayEntry]:
     last = max((a.end for a in out), default=0)
     if last != data_size:
         fail(f"the data section is {data_size} bytes but the arrays end at byte {last} "
-             f"({'truncated' if last > data_size else 'trailing bytes'}?)")
+             "(trailing bytes?)")
     return out
 
 
