@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
+from ..host import key_mismatch
 from ._validation import _scalar, check_int, check_real
 from .optimizer import Optimizer
 
@@ -93,9 +94,13 @@ class LRScheduler:
         """Restore a :meth:`state_dict`; everything is validated before anything changes."""
         name = f"{type(self).__name__}.load_state_dict"
         expected = {"base_lrs", "last_epoch", "_step_count", "_last_lr", *self._hyperparameters}
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{name}: expected a dict with keys {sorted(expected)}; got {got}")
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"{name}: expected a dict with keys {sorted(expected)}; "
+                             f"got {type(state_dict).__name__}")
+        wrong = key_mismatch(expected, state_dict)
+        if wrong:
+            raise ValueError(f"{name}: the state dict has {' and '.join(wrong)}; "
+                             f"{type(self).__name__} saves {sorted(expected)}")
         n = len(self.optimizer.param_groups)
         lists = {}
         for key in ("base_lrs", "_last_lr"):
