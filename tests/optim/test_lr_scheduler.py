@@ -104,11 +104,11 @@ def test_state_dict_round_trip(tmp_path, name):
     sched = make(opt)
     lr_history(sched, epochs=5)
     # through a file, no pickle
-    xpnet.save(sched.state_dict(), tmp_path / "s.npz")
+    xpnet.save(sched.state_dict(), tmp_path / "s.xpt")
     opt_sd = opt.state_dict()
     opt2 = make_optimizer(lrs=[9.0, 9.0])
     sched2 = make(opt2)
-    sched2.load_state_dict(xpnet.load(tmp_path / "s.npz"))
+    sched2.load_state_dict(xpnet.load(tmp_path / "s.xpt"))
     opt2.load_state_dict(opt_sd)
     assert sched2.last_epoch == 5 and sched2.get_last_lr() == sched.get_last_lr()
     numpy.testing.assert_array_equal(lr_history(sched2, 10), lr_history(sched, 10))

@@ -184,8 +184,8 @@ def test_saved_to_a_file_without_pickle(backend_name, tmp_path, cls, options):
     params = make_params(numpy.float64)
     opt = cls(params, **options)
     take_steps(opt, params, 2, seed=3)
-    xpnet.save(opt.state_dict(), tmp_path / "opt.npz")  # npz + JSON, read without pickle
-    loaded = xpnet.load(tmp_path / "opt.npz")
+    xpnet.save(opt.state_dict(), tmp_path / "opt.xpt")  # read back without pickle
+    loaded = xpnet.load(tmp_path / "opt.xpt")
     clones = [xpnet.tensor(p.numpy(), requires_grad=True) for p in params]
     restored = cls(clones, lr=1.0)
     restored.load_state_dict(loaded)
@@ -309,7 +309,7 @@ def test_loads_a_torch_state_dict_and_continues_like_torch(backend_name, tmp_pat
         opt.step()
     numpy.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert "foreach" not in opt.param_groups[0]  # dropped: they are no-ops here
-    xpnet.save(opt.state_dict(), tmp_path / "adam.npz")  # so the result still saves without pickle
+    xpnet.save(opt.state_dict(), tmp_path / "adam.xpt")  # so the result still saves without pickle
 
 
 def test_torch_only_options_that_change_the_rule_are_refused(backend_name):

@@ -130,7 +130,7 @@ class LRScheduler:
 
 
 def _scalar_list(values: Any) -> list:
-    """A list of Python scalars from a list, tuple or 1-d NumPy array (e.g. after numpy.savez)."""
+    """A list of Python scalars from a list, tuple or 1-d NumPy array (e.g. a saved state dict)."""
     return [_scalar(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 
