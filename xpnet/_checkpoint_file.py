@@ -90,7 +90,7 @@ def write(f: BinaryIO, header: dict, arrays: Sequence[numpy.ndarray]) -> None:
         chunks.append((offset, data))
         offset += data.nbytes
     text = json.dumps({"format": FORMAT, "version": VERSION, **header, "arrays": entries},
-                      ensure_ascii=False, allow_nan=False).encode("utf-8")
+                      allow_nan=False).encode("ascii")  # \u escapes: lone surrogates too
     if len(text) > HEADER_CAP:
         raise ValueError(f"save: the checkpoint's header would be {len(text)} bytes, over the "
                          f"{HEADER_CAP}-byte limit; save fewer, larger arrays")

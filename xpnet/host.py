@@ -89,5 +89,17 @@ def key_mismatch(expected, got) -> list:
         [f"unexpected keys {unexpected}"] if unexpected else [])
 
 
+def check_keys(where: str, state: Any, expected) -> None:
+    """``ValueError`` unless ``state`` is a dict with exactly the keys ``expected``; the
+    message starts with ``where`` and names every missing and unexpected key."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{where} must be a dict with the keys {sorted(expected)}; "
+                         f"got {type(state).__name__}")
+    wrong = key_mismatch(expected, state)
+    if wrong:
+        raise ValueError(f"{where} has {' and '.join(wrong)}; it must have exactly the keys "
+                         f"{sorted(expected)}")
+
+
 __all__ = ["is_tensor", "is_host_array", "host_dtype_and_shape", "as_host_array", "to_host",
-           "like", "check_int", "key_mismatch"]
+           "like", "check_int", "key_mismatch", "check_keys"]

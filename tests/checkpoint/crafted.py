@@ -53,7 +53,7 @@ def assert_same(loaded, original):
         assert type(loaded) is type(original) and len(loaded) == len(original)
         for a, b in zip(loaded, original):
             assert_same(a, b)
-    elif isinstance(original, float) and original != original:
-        assert isinstance(loaded, float) and loaded != loaded
+    elif isinstance(original, float):  # repr tells nan, inf and -0.0 apart
+        assert type(loaded) is float and repr(loaded) == repr(original)
     else:
         assert type(loaded) is type(original) and loaded == original

@@ -57,7 +57,8 @@ def test_nested_structures_keep_types_order_and_special_values(tmp_path):
     assert xpnet.load(tmp_path / "c")["meta"][1] == -2**70   # big ints are exact
 
 
-@pytest.mark.parametrize("obj", [None, 3, "text", [], {}, (), float("nan"), {1: {2: [3]}}])
+@pytest.mark.parametrize("obj", [None, 3, "text", "é€😀", "\ud800", [], {}, (), float("nan"),
+                                 -0.0, {1: {2: [3]}}])
 def test_plain_values_round_trip(tmp_path, obj):
     xpnet.save(obj, tmp_path / "c")
     assert_same(xpnet.load(tmp_path / "c"), obj)

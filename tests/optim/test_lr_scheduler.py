@@ -149,7 +149,7 @@ def test_load_state_dict_validates_first():
     good = sched.state_dict()
     for bad, match in [({**good, "base_lrs": [0.1]}, "base_lrs has 1 entries but the optimizer has 2"),
                        ({**good, "T_max": 0}, "T_max must be an int >= 1"),
-                       ({**good, "gamma": 0.5}, r"has unexpected keys \['gamma'\]; CosineAnnealingLR saves"),
+                       ({**good, "gamma": 0.5}, r"state_dict has unexpected keys \['gamma'\]; it must have exactly"),
                        ({k: v for k, v in good.items() if k not in ("T_max", "base_lrs")} | {"x": 1},
                         r"has missing keys \['T_max', 'base_lrs'\] and unexpected keys \['x'\]")]:
         with pytest.raises(ValueError, match=match):

@@ -37,7 +37,7 @@ from typing import Any, Dict, Tuple
 
 import numpy
 
-from ..host import is_tensor, key_mismatch, like, to_host
+from ..host import check_keys, is_tensor, like, to_host
 
 
 def _handle_zeros_in_scale(scale: numpy.ndarray, constant: numpy.ndarray) -> numpy.ndarray:
@@ -140,13 +140,7 @@ class _Scaler:
         name = f"{type(self).__name__}.load_state_dict(state)"
         expected = set(self._config()) | set(self._STATE) | {"feature_shape_",
                                                               "n_samples_seen_"}
-        if not isinstance(state, dict):
-            raise ValueError(f"{name}: state must be a dict with the keys {sorted(expected)}; "
-                             f"got {type(state).__name__}")
-        wrong = key_mismatch(expected, state)
-        if wrong:
-            raise ValueError(f"{name}: state has {' and '.join(wrong)}; it must have exactly "
-                             f"the keys {sorted(expected)}")
+        check_keys(f"{name}: state", state, expected)
         fresh = type(self)(**{k: state[k] for k in self._config()})  # validates config
         shape = tuple(int(d) for d in state["feature_shape_"])
         arrays = {k: None if state[k] is None else numpy.array(state[k], dtype=numpy.float64)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
-from ..host import key_mismatch
+from ..host import check_keys
 from ._validation import _scalar, check_int, check_real
 from .optimizer import Optimizer
 
@@ -94,13 +94,7 @@ class LRScheduler:
         """Restore a :meth:`state_dict`; everything is validated before anything changes."""
         name = f"{type(self).__name__}.load_state_dict"
         expected = {"base_lrs", "last_epoch", "_step_count", "_last_lr", *self._hyperparameters}
-        if not isinstance(state_dict, dict):
-            raise ValueError(f"{name}: expected a dict with keys {sorted(expected)}; "
-                             f"got {type(state_dict).__name__}")
-        wrong = key_mismatch(expected, state_dict)
-        if wrong:
-            raise ValueError(f"{name}: the state dict has {' and '.join(wrong)}; "
-                             f"{type(self).__name__} saves {sorted(expected)}")
+        check_keys(f"{name}: state_dict", state_dict, expected)
         n = len(self.optimizer.param_groups)
         lists = {}
         for key in ("base_lrs", "_last_lr"):
