@@ -21,7 +21,7 @@ followed by the raw little-endian C-order array data, in the spirit of
 safetensors.  Not the ``safetensors`` package itself: it stores only a flat
 ``str -> tensor`` map plus ``str -> str`` metadata (optimizer state, epochs,
 tuples and RNG states would need a second encoding on top), and it is a
-compiled (Rust) dependency for what is ~200 lines of Python here.  Loading
+compiled (Rust) dependency for what takes ~150 lines of Python here.  Loading
 never uses pickle and validates the whole header before allocating anything;
 a truncated, corrupted or hostile file raises ``ValueError("load: <path>:
 <what is wrong>")``.  ``.npz`` checkpoints written by xpnet 0.1 still load.
