@@ -4,7 +4,7 @@ Dtypes arrive the PyTorch way (``xpnet.float32``), as strings (``"float64"``)
 or as NumPy dtypes; :func:`as_dtype` turns each into one NumPy dtype object,
 the dtype vocabulary xpnet uses on every backend (``Backend.xp_dtype`` maps it
 to the namespace's own dtype).  Numbers arrive as Python numbers, NumPy
-scalars, or 0-d arrays read back from ``numpy.savez``: :func:`scalar_value`
+scalars, or 0-d arrays (e.g. in a saved state dict): :func:`scalar_value`
 unwraps the latter, :func:`is_real` and :func:`is_bool` classify them.
 
 Layer, loss and optimizer code calls these instead of importing NumPy, so it
@@ -75,8 +75,8 @@ def can_cast(src: Any, dst: Any) -> bool:
 
 
 def scalar_value(value: Any) -> Any:
-    """A NumPy scalar or 0-d NumPy array as the Python scalar it holds (e.g. after
-    ``numpy.savez``); anything else unchanged."""
+    """A NumPy scalar or 0-d NumPy array as the Python scalar it holds (e.g. from
+    a saved state dict); anything else unchanged."""
     if isinstance(value, (numpy.ndarray, numpy.generic)) and numpy.ndim(value) == 0:
         return value.item()
     return value

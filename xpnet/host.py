@@ -77,5 +77,29 @@ def check_int(value: Any, name: str, minimum: int) -> int:
     return int(value)
 
 
+def key_mismatch(expected, got) -> list:
+    """What is wrong with the key set ``got`` of a saved state, one phrase per kind:
+    ``["missing keys ['a', 'b']", "unexpected keys ['c']"]``; empty if none.
+
+    Used by every ``load_state_dict`` so that one error names all the bad keys.
+    """
+    missing = sorted((k for k in expected if k not in got), key=repr)
+    unexpected = sorted((k for k in got if k not in expected), key=repr)
+    return ([f"missing keys {missing}"] if missing else []) + (
+        [f"unexpected keys {unexpected}"] if unexpected else [])
+
+
+def check_keys(where: str, state: Any, expected) -> None:
+    """``ValueError`` unless ``state`` is a dict with exactly the keys ``expected``; the
+    message starts with ``where`` and names every missing and unexpected key."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{where} must be a dict with the keys {sorted(expected)}; "
+                         f"got {type(state).__name__}")
+    wrong = key_mismatch(expected, state)
+    if wrong:
+        raise ValueError(f"{where} has {' and '.join(wrong)}; it must have exactly the keys "
+                         f"{sorted(expected)}")
+
+
 __all__ = ["is_tensor", "is_host_array", "host_dtype_and_shape", "as_host_array", "to_host",
-           "like", "check_int"]
+           "like", "check_int", "key_mismatch", "check_keys"]

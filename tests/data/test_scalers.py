@@ -146,10 +146,13 @@ def test_load_state_dict_rejects_bad_state_before_changing_anything(X):
     before = target.transform(X[:, :2])
     bad = sc.state_dict()
     bad["scale_"] = numpy.ones(4)
-    with pytest.raises(ValueError, match=r"state\['scale_'\] must have shape feature_shape_ = \(5,\); got \(4,\)"):
+    bad["var_"] = numpy.ones((5, 1))
+    with pytest.raises(ValueError, match=r"state\['var_'\] has shape \(5, 1\), state\['scale_'\] has shape "
+                                         r"\(4,\); the statistics must have shape feature_shape_ = \(5,\)"):
         target.load_state_dict(bad)
-    with pytest.raises(ValueError, match="exactly the keys"):
-        target.load_state_dict({"mean_": 0})
+    with pytest.raises(ValueError, match=r"state has missing keys \['feature_shape_', .*'with_std'\] "
+                                         r"and unexpected keys \['typo'\]; it must have exactly"):
+        target.load_state_dict({"mean_": 0, "typo": 1})
     numpy.testing.assert_array_equal(target.transform(X[:, :2]), before)
 
 

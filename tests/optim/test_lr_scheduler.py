@@ -104,11 +104,11 @@ def test_state_dict_round_trip(tmp_path, name):
     sched = make(opt)
     lr_history(sched, epochs=5)
     # through a file, no pickle
-    xpnet.save(sched.state_dict(), tmp_path / "s.npz")
+    xpnet.save(sched.state_dict(), tmp_path / "s.xpt")
     opt_sd = opt.state_dict()
     opt2 = make_optimizer(lrs=[9.0, 9.0])
     sched2 = make(opt2)
-    sched2.load_state_dict(xpnet.load(tmp_path / "s.npz"))
+    sched2.load_state_dict(xpnet.load(tmp_path / "s.xpt"))
     opt2.load_state_dict(opt_sd)
     assert sched2.last_epoch == 5 and sched2.get_last_lr() == sched.get_last_lr()
     numpy.testing.assert_array_equal(lr_history(sched2, 10), lr_history(sched, 10))
@@ -149,7 +149,9 @@ def test_load_state_dict_validates_first():
     good = sched.state_dict()
     for bad, match in [({**good, "base_lrs": [0.1]}, "base_lrs has 1 entries but the optimizer has 2"),
                        ({**good, "T_max": 0}, "T_max must be an int >= 1"),
-                       ({**good, "gamma": 0.5}, "expected a dict with keys")]:
+                       ({**good, "gamma": 0.5}, r"state_dict has unexpected keys \['gamma'\]; it must have exactly"),
+                       ({k: v for k, v in good.items() if k not in ("T_max", "base_lrs")} | {"x": 1},
+                        r"has missing keys \['T_max', 'base_lrs'\] and unexpected keys \['x'\]")]:
         with pytest.raises(ValueError, match=match):
             sched.load_state_dict(bad)
         assert sched.state_dict() == good

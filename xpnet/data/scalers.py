@@ -37,7 +37,7 @@ from typing import Any, Dict, Tuple
 
 import numpy
 
-from ..host import is_tensor, like, to_host
+from ..host import check_keys, is_tensor, like, to_host
 
 
 def _handle_zeros_in_scale(scale: numpy.ndarray, constant: numpy.ndarray) -> numpy.ndarray:
@@ -199,21 +199,16 @@ class _Scaler:
         name = f"{type(self).__name__}.load_state_dict(state)"
         expected = set(self._config()) | set(self._STATE) | {"feature_shape_",
                                                               "n_samples_seen_"}
-        if not isinstance(state, dict) or set(state) != expected:
-            got = sorted(state) if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"{name}: state must have exactly the keys "
-                             f"{sorted(expected)}; got {got}")
+        check_keys(f"{name}: state", state, expected)
         fresh = type(self)(**{k: state[k] for k in self._config()})  # validates config
         shape = tuple(int(d) for d in state["feature_shape_"])
-        arrays = {}
-        for k in self._STATE:
-            if state[k] is not None:
-                arrays[k] = numpy.array(state[k], dtype=numpy.float64)
-                if arrays[k].shape != shape:
-                    raise ValueError(f"{name}: state[{k!r}] must have shape "
-                                     f"feature_shape_ = {shape}; got {arrays[k].shape}")
-            else:
-                arrays[k] = None
+        arrays = {k: None if state[k] is None else numpy.array(state[k], dtype=numpy.float64)
+                  for k in self._STATE}
+        wrong = [f"state[{k!r}] has shape {a.shape}" for k, a in arrays.items()
+                 if a is not None and a.shape != shape]
+        if wrong:
+            raise ValueError(f"{name}: {', '.join(wrong)}; the statistics must have shape "
+                             f"feature_shape_ = {shape}")
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(arrays)
         self.feature_shape_ = shape

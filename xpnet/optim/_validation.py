@@ -1,7 +1,7 @@
 """Validation of hyper-parameters shared by the optimizers and the schedulers.
 
 Every check returns the normalized value (a Python ``float``, ``int`` or
-``bool``; 0-d NumPy arrays, as read back from ``numpy.savez``, are unwrapped)
+``bool``; 0-d NumPy arrays, e.g. from a PyTorch or NumPy state dict, are unwrapped)
 or raises ``TypeError``/``ValueError`` naming the rule, the argument, the
 allowed range and the value received.
 """

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
+from ..host import check_keys
 from ._validation import _scalar, check_int, check_real
 from .optimizer import Optimizer
 
@@ -149,9 +150,7 @@ class LRScheduler:
         """
         name = f"{type(self).__name__}.load_state_dict"
         expected = {"base_lrs", "last_epoch", "_step_count", "_last_lr", *self._hyperparameters}
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{name}: expected a dict with keys {sorted(expected)}; got {got}")
+        check_keys(f"{name}: state_dict", state_dict, expected)
         n = len(self.optimizer.param_groups)
         lists = {}
         for key in ("base_lrs", "_last_lr"):
@@ -181,7 +180,7 @@ class LRScheduler:
 
 
 def _scalar_list(values: Any) -> list:
-    """A list of Python scalars from a list, tuple or 1-d NumPy array (e.g. after numpy.savez)."""
+    """A list of Python scalars from a list, tuple or 1-d NumPy array (e.g. a saved state dict)."""
     return [_scalar(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 

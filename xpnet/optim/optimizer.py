@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..autograd.grad_mode import enable_grad
-from ..host import as_host_array, is_tensor
+from ..host import as_host_array, is_tensor, key_mismatch
 from ._param_state import ParamState
 from ._validation import _scalar, check_int
 
@@ -325,17 +325,22 @@ class Optimizer:
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}: the state dict has {len(saved_groups)} parameter groups "
                              f"but this optimizer has {len(self.param_groups)}")
-        new_groups, new_states = [], []
+        new_groups, new_states, problems = [], [], []
         for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             ids = list(saved.get("params", []))
             if len(ids) != len(group["params"]):
                 raise ValueError(f"{name}: saved param_groups[{gi}] has {len(ids)} parameters "
                                  f"but this optimizer's has {len(group['params'])}")
+            before = len(problems)
             missing = set(self.defaults) - set(saved)
             if missing:
-                raise ValueError(f"{name}: saved param_groups[{gi}] lacks hyper-parameters "
-                                 f"{sorted(missing)}")
-            new_group = self._known_group_keys(name, gi, saved)
+                problems.append(f"saved param_groups[{gi}] lacks hyper-parameters "
+                                f"{sorted(missing)}")
+            new_group = self._known_group_keys(gi, saved, problems)
+            if len(problems) > before:  # its state cannot be checked without its hyper-parameters
+                for key in ids:
+                    saved_state.pop(_scalar(key), None)
+                continue
             hp = self._check_hyperparameters(new_group)
             new_group.update(hp)
             new_group["params"] = group["params"]
@@ -343,10 +348,12 @@ class Optimizer:
             for i, (p, key) in enumerate(zip(group["params"], ids)):
                 where = f"state[{key}] (param_groups[{gi}]['params'][{i}])"
                 entry = saved_state.pop(_scalar(key), None)
-                new_states.append((p, self._load_entry(name, where, p, entry, hp)))
+                new_states.append((p, self._load_entry(name, where, p, entry, hp, problems)))
         if saved_state:
-            raise ValueError(f"{name}: state entries {sorted(saved_state)} belong to no "
-                             "parameter of the saved param_groups")
+            problems.append(f"state entries {sorted(saved_state, key=repr)} belong to no "
+                            "parameter of the saved param_groups")
+        if problems:
+            raise ValueError(f"{name}: " + "; ".join(problems) + "; nothing was loaded")
         for group, new_group in zip(self.param_groups, new_groups):
             group.clear()
             group.update(new_group)
@@ -356,9 +363,10 @@ class Optimizer:
             else:
                 self.state[p] = entry
 
-    def _known_group_keys(self, name: str, gi: int, saved: dict) -> dict:
-        """The saved group's hyper-parameters, without PyTorch-only keys at neutral values."""
-        out = {}
+    def _known_group_keys(self, gi: int, saved: dict, problems: list) -> dict:
+        """The saved group's hyper-parameters, without PyTorch-only keys at neutral values;
+        keys this optimizer cannot honour are added to ``problems``."""
+        out, unknown = {}, []
         for k, v in saved.items():
             v = _scalar(v)
             if k == "params":
@@ -367,42 +375,53 @@ class Optimizer:
                 out[k] = v
             elif k in self._torch_neutral_keys:
                 if not any(v is n or v == n for n in self._torch_neutral_keys[k]):
-                    raise ValueError(f"{name}: saved param_groups[{gi}] has {k}={v!r}, which "
-                                     f"{self._name} does not implement")
+                    problems.append(f"saved param_groups[{gi}] has {k}={v!r}, which "
+                                    f"{self._name} does not implement")
             else:
-                raise ValueError(f"{name}: saved param_groups[{gi}] has unknown key {k!r}; "
-                                 f"{self._name} takes {sorted(self.defaults)}")
+                unknown.append(k)
+        if unknown:
+            problems.append(f"saved param_groups[{gi}] has unknown keys {sorted(unknown, key=repr)}; "
+                            f"{self._name} takes {sorted(self.defaults)}")
         return out
 
-    def _load_entry(self, name: str, where: str, p: Any, entry: Any, hp: dict) -> Optional[dict]:
-        """The validated state of one parameter, on its backend (None = no state yet)."""
+    def _load_entry(self, name: str, where: str, p: Any, entry: Any, hp: dict,
+                    problems: list) -> Optional[dict]:
+        """The validated state of one parameter, on its backend (None = no state yet);
+        what is wrong with it is added to ``problems``."""
         if entry is None or (isinstance(entry, dict) and not entry):
             if self._eager_state:
                 return self._init_state(p.data, hp, p.backend.xp)
             return None
         if not isinstance(entry, dict):
-            raise ValueError(f"{name}: {where} must be a dict; got {type(entry).__name__}")
+            problems.append(f"{where} must be a dict; got {type(entry).__name__}")
+            return None
         keys = set(self._state_keys(hp)) | ({"step"} if self._counts_steps else set())
-        if set(entry) != keys:
-            raise ValueError(f"{name}: {where} has keys {sorted(entry)} but {self._name} with "
-                             f"these hyper-parameters keeps {sorted(keys)}")
+        wrong = key_mismatch(keys, entry)
+        if wrong:
+            problems.append(f"{where} has keys {sorted(entry)} but {self._name} with these "
+                            f"hyper-parameters keeps {sorted(keys)} ({', '.join(wrong)})")
         out = {}
         for k, v in entry.items():
+            if k not in keys:
+                continue
             if k == "step":
                 step = _scalar(v)
                 if isinstance(step, float) and step.is_integer():
                     step = int(step)  # PyTorch stores step as a float tensor
-                out[k] = check_int(name, f"{where}['step']", step, low=0)
+                try:
+                    out[k] = check_int(name, f"{where}['step']", step, low=0)
+                except (TypeError, ValueError) as e:
+                    problems.append(str(e).removeprefix(f"{name}: "))
                 continue
             host = as_host_array(v)
             shape = tuple(host.shape)
             if shape != tuple(p.shape):
-                raise ValueError(f"{name}: {where}[{k!r}] has shape {shape} but the parameter "
-                                 f"has shape {tuple(p.shape)}")
-            if host.dtype.kind not in "fiu":
-                raise ValueError(f"{name}: {where}[{k!r}] must hold real numbers; got dtype "
-                                 f"{host.dtype}")
-            out[k] = p.backend.asarray(host, dtype=p.dtype)
+                problems.append(f"{where}[{k!r}] has shape {shape} but the parameter has shape "
+                                f"{tuple(p.shape)}")
+            elif host.dtype.kind not in "fiu":
+                problems.append(f"{where}[{k!r}] must hold real numbers; got dtype {host.dtype}")
+            else:
+                out[k] = p.backend.asarray(host, dtype=p.dtype)
         return out
 
     def __repr__(self) -> str:
