@@ -96,6 +96,7 @@ def save(obj: Any, path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".xpnet-save-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), _new_file_mode())  # mkstemp makes 0600; give what open() would
             container.write(f, {"root": root}, arrays)
             f.flush()
             os.fsync(f.fileno())
@@ -105,6 +106,13 @@ def save(obj: Any, path) -> None:
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _new_file_mode() -> int:
+    """The permission bits ``open(path, "w")`` would give a new file: 0666 minus the umask."""
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_folder(folder: str) -> None:

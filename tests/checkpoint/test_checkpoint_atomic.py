@@ -80,3 +80,15 @@ def _mtime(path):
         return path.stat().st_mtime_ns
     except FileNotFoundError:
         return 0
+
+
+def test_saved_file_gets_the_permissions_a_plain_open_would_give(tmp_path):
+    """The temporary file is 0600 (mkstemp); the checkpoint must not stay that private."""
+    import stat
+    old = os.umask(0o027)
+    try:
+        path = tmp_path / "perm.xpt"
+        xpnet.save({"a": 1}, path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    finally:
+        os.umask(old)
