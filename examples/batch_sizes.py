@@ -25,7 +25,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 
 def make_model():
@@ -33,13 +33,13 @@ def make_model():
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
+    parser = make_parser(__doc__, __file__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--mini-batch", type=int, default=32, help="the mini-batch size n")
     parser.add_argument("--train-size", type=int, default=None,
                         help="use only this many training samples (faster)")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -87,7 +87,7 @@ def main(argv=None):
         print(f"{name:<15}{r['batch_size']:>7}{r['updates_per_epoch']:>15}{r['seconds']:>7.1f}s"
               f"{per_update:>11.2f}{r['losses'][-1]:>12.4f}{r['test_accuracy']:>10.3f}")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             updates = [r["updates_per_epoch"] * (e + 1) for e in range(args.epochs)]

@@ -37,7 +37,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import predict
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 
 # name -> (make the optimizer, its default learning rate)
@@ -74,12 +74,12 @@ def train(loss_fn, outputs, data, x_test, labels_test, args):
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save test accuracy per epoch")
+    parser = make_parser(__doc__, __file__, plot_help="save test accuracy per epoch")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
     parser.add_argument("--lr", type=float, default=None, help="default: 0.01 (sgd), 1e-3 (adam)")
     parser.add_argument("--target", type=float, default=0.9, help="test accuracy to reach")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -115,7 +115,7 @@ def main(argv=None):
     print(f"(binary baseline, always answering 'not a 0': "
           f"{results['BCE, 0 vs rest']['baseline']:.3f})")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["test_accuracies"], marker="o", label=name)

@@ -21,7 +21,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 # name -> how to build the optimizer for a model's parameters.  The learning
 # rates are the usual starting points for each rule (PyTorch's defaults for the
@@ -42,11 +42,11 @@ def make_model():
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
+    parser = make_parser(__doc__, __file__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS), choices=OPTIMIZERS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -81,7 +81,7 @@ def main(argv=None):
         print(f"{name:<14}" + "".join(f"{r['losses'][e]:>10.4f}" for e in shown)
               + f"{r['test_accuracy']:>10.3f}{r['weight_norm']:>8.2f}{r['seconds']:>7.1f}s")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             # dashed: the variants that nearly coincide with the rule before them

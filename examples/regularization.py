@@ -34,7 +34,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 # name -> (dropout probability, weight decay)
 CONFIGS = {"none": (0.0, 0.0), "dropout": (0.5, 0.0), "weight decay": (0.0, 5.0),
@@ -57,12 +57,12 @@ def make_model(p, hidden=128):
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the test-loss curves")
+    parser = make_parser(__doc__, __file__, plot_help="save the test-loss curves")
     parser.add_argument("--train-size", type=int, default=200)
     parser.add_argument("--label-noise", type=float, default=0.3,
                         help="fraction of training labels made wrong")
     parser.add_argument("--epochs", type=int, default=40)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -102,7 +102,7 @@ def main(argv=None):
         print(f"{f'{name} (p={p:g}, wd={wd:g})':<24}{r['train_loss']:>11.4f}{r['test_loss']:>11.4f}{r['loss_gap']:>10.4f}"
               f"{r['train_accuracy']:>11.3f}{r['test_accuracy']:>10.3f}{r['accuracy_gap']:>9.3f}")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["test_losses"], label=name)

@@ -31,7 +31,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate, fit
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 
 def make_cnn(width=16):
@@ -45,11 +45,11 @@ def make_cnn(width=16):
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the learning curves")
+    parser = make_parser(__doc__, __file__, plot_help="save the learning curves")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--width", type=int, default=16, help="channels of the first conv")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits(return_images=True)  # (1797, 1, 8, 8) with pixel values 0..16
@@ -106,7 +106,7 @@ def main(argv=None):
     print(f"largest change of one image's scores when predicted alone vs in a batch of 64:\n"
           f"  eval mode {eval_gap:.2e}   train mode {train_gap:.2e}")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         epochs = range(1, args.epochs + 1)
         ax.plot(epochs, history["accuracy"], marker="o", label="train (batch statistics)")

@@ -38,7 +38,7 @@ from xpnet import nn, optim
 from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
 from xpnet.train import evaluate
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 INITS = {
     "small": lambda w, act: nn.init.normal_(w, 0.0, 0.01),
@@ -96,12 +96,12 @@ def train(model, loader, epochs, lr, clip=None):
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save gradient norms per layer")
+    parser = make_parser(__doc__, __file__, plot_help="save gradient norms per layer")
     parser.add_argument("--depth", type=int, default=10, help="number of Linear layers")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.01)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -149,7 +149,7 @@ def main(argv=None):
         acc = "diverged" if r["test_accuracy"] is None else f"test acc {r['test_accuracy']:.3f}"
         print(f"relu + large init, clip_grad_norm_(max_norm={clip}): {acc}")
 
-    if args.plot:
+    if want_plot(args):
         fig, axes = subplots(1, 2, figsize=(9, 4), sharey=True)
         for ax, act in zip(axes, ACTIVATIONS):
             for init in INITS:
