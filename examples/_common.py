@@ -1,7 +1,11 @@
 """Plumbing shared by the example scripts: their common command-line options and saving a figure.
 
-Nothing here is part of a lesson: each example writes out its data, scaling,
-model, optimizer and training loop itself.  The scripts import this file as
+Nothing here is part of a lesson: each example writes out its model, optimizer
+and training loop itself.  Two pieces of data preparation are shared here:
+``standardized_digits`` (the usual split and scaling; ``feature_scaling.py``
+writes it out and compares scalers) and ``small_noisy_digits``, the training
+set the two regularization examples (``dropout.py``, ``weight_decay.py``)
+overfit, which each of them explains.  The scripts import this file as
 ``_common``, which works when one is run as ``python examples/<name>.py``
 from any folder (Python puts the script's folder first on ``sys.path``).
 Copying an example elsewhere?  Copy this file next to it.
@@ -15,7 +19,10 @@ import argparse
 import os
 import pathlib
 
+import numpy
+
 from xpnet.backend import backend_names
+from xpnet.data import StandardScaler, load_digits, train_test_split
 
 
 def make_parser(doc, script, plot_help):
@@ -73,3 +80,42 @@ def save_figure(fig, path):
     fig.savefig(path)
     plt.close(fig)
     print(f"saved {path}")
+
+
+def standardized_digits(seed, test_size=0.25, train_size=None):
+    """The digits as 64 features, split (stratified by ``seed``) and standardized.
+
+    The ``StandardScaler`` is fitted on the training split only (after keeping
+    its first ``train_size`` samples, if given) and applied to both splits:
+    fitting it on the test data would leak that data's statistics into
+    training.  Returns host arrays ``(x_train, y_train, x_test, y_test)``.
+    """
+    x, y = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_size, stratify=y, seed=seed)
+    x_train, y_train = x_train[:train_size], y_train[:train_size]
+    scaler = StandardScaler().fit(x_train)
+    return scaler.transform(x_train), y_train, scaler.transform(x_test), y_test
+
+
+def add_noisy_data_options(parser):
+    """``--train-size`` and ``--label-noise``: the options of :func:`small_noisy_digits`."""
+    parser.add_argument("--train-size", type=int, default=200)
+    parser.add_argument("--label-noise", type=float, default=0.3,
+                        help="fraction of training labels made wrong")
+
+
+def small_noisy_digits(args, test_size=450):
+    """A small training set with some wrong labels, and a test set with correct ones.
+
+    ``args.train_size`` digits of which a fraction ``args.label_noise`` have
+    their label changed to a different class, and ``test_size`` others,
+    standardized as :func:`standardized_digits` (``args.seed`` picks the split
+    and the wrong labels).  Returns host arrays ``(x_train, y_train, x_test, y_test)``.
+    """
+    x_train, y_train, x_test, y_test = standardized_digits(args.seed, test_size, args.train_size)
+    y_train = y_train.copy()
+    rng = numpy.random.default_rng(args.seed)
+    wrong = rng.choice(len(y_train), size=round(args.label_noise * len(y_train)), replace=False)
+    y_train[wrong] = (y_train[wrong] + rng.integers(1, 10, size=len(wrong))) % 10  # never the true class
+    return x_train, y_train, x_test, y_test

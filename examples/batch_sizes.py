@@ -13,19 +13,20 @@ more per epoch, but each update has a fixed cost, so ``batch_size=1`` is the
 slowest per epoch in wall time.  The table shows updates per epoch, wall time
 (total and per update) and the loss on the whole training set after the last epoch.
 
-Run (a few seconds on a laptop CPU)::
+Run (a few seconds on a laptop CPU; writes ``batch_sizes.png`` unless ``--no-plot``)::
 
     python examples/batch_sizes.py
-    python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png   # needs matplotlib
+    python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png
 """
 import time
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
+from xpnet.data import DataLoader, TensorDataset
 from xpnet.train import evaluate
 
-from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
+from _common import (make_parser, parse, save_figure, standardized_digits, subplots,  # examples/_common.py
+                     want_plot)
 
 
 def make_model():
@@ -42,14 +43,10 @@ def main(argv=None):
     args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
-        x, y = load_digits()
-        x_train, x_test, y_train, y_test = train_test_split(
-            x, y, test_size=0.25, stratify=y, seed=args.seed)
-        x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
-        scaler = StandardScaler().fit(x_train)
-        train_data = TensorDataset(scaler.transform(x_train), y_train)
+        x_train, y_train, x_test, y_test = standardized_digits(args.seed, train_size=args.train_size)
+        train_data = TensorDataset(x_train, y_train)
         train_eval = DataLoader(train_data, batch_size=512)  # to measure the loss on all of it
-        test_loader = DataLoader(TensorDataset(scaler.transform(x_test), y_test), batch_size=512)
+        test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=512)
         loss_fn = nn.CrossEntropyLoss()
         n = len(train_data)
 

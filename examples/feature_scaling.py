@@ -22,10 +22,10 @@ for each pair (a loss stuck near ln(10) = 2.30 means the network died: too
 large a step killed its ReLUs); the second shows each scaling at its own best
 learning rate, epoch by epoch, with the test accuracy.
 
-Run (a few seconds on a laptop CPU)::
+Run (a few seconds on a laptop CPU; writes ``feature_scaling.png`` unless ``--no-plot``)::
 
     python examples/feature_scaling.py
-    python examples/feature_scaling.py --epochs 20 --lrs 0.01 0.1 1 --plot scaling.png   # needs matplotlib
+    python examples/feature_scaling.py --epochs 20 --lrs 0.01 0.1 1 --plot scaling.png
 """
 import math
 
