@@ -125,7 +125,8 @@ def main(argv=None):
             fig.colorbar(shown, ax=ax, fraction=0.046)
         for ax, kernel in ((axes[0, 1], SOBEL_X), (axes[1, 1], SOBEL_X.T)):
             for (i, j), v in numpy.ndenumerate(kernel):  # write the weights into the cells
-                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=12)
+                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=12,
+                        color="white" if abs(v) == 2 else "black")
         save_figure(fig, args.plot)
     return results
 

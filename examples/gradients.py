@@ -8,9 +8,9 @@ learns); too large make it grow (exploding: the loss overflows with ReLU;
 tanh and sigmoid saturate and learn little).  Xavier (Glorot) init keeps the
 variance of the signal constant for tanh-like activations; Kaiming (He) init
 adds the factor 2 that ReLU needs (it zeroes half its inputs).  The sigmoid's
-derivative is at most 1/4, so with any of these initializations its gradient
-still shrinks by about 4x per layer: deep sigmoid networks barely learn,
-which is why hidden layers use ReLU (or tanh) instead.
+derivative is at most 1/4, so even with Xavier or Kaiming init its gradient
+shrinks by about 4x per layer (and large weights saturate it): deep sigmoid
+networks barely learn, which is why hidden layers use ReLU (or tanh) instead.
 
 For a ``--depth``-layer MLP (sigmoid, tanh and ReLU) and four initializations
 

@@ -58,7 +58,7 @@ def test_convolution_matches_the_explicit_sum():
         r = run("convolution", *args)
         assert r["output_shape"] == r["expected_shape"]
         assert r["random_output_shape"][:2] == (2, 4)
-        # float32 conv2d against float64 loops: rounding only (seeds 0-3: <= 2e-6)
+        # float32 conv2d against float64 loops: rounding only (seeds 0-3: 0 and <= 2.7e-6)
         assert r["digit_max_diff"] <= tol("float32")["atol"]
         assert r["random_max_diff"] <= tol("float32")["atol"]
     # Gy = Gx transposed, so the Gy response is the Gx response of the transposed image
@@ -72,19 +72,19 @@ def test_convolution_matches_the_explicit_sum():
 def test_batch_norm_trains_faster_and_eval_mode_uses_running_statistics():
     r = run("batch_norm", "--epochs", "3", "--width", "8")
     runs = r["runs"]
-    # lr=0.01: the plain CNN hardly moves in 2 epochs (seeds 0-3: loss@2 2.19-2.25) while the
-    # normalized one is already accurate (0.30-0.32; final test acc 0.96-0.98 vs 0.59-0.67)
+    # lr=0.01: the plain CNN hardly moves in 2 epochs (seeds 0-3: loss@2 2.19-2.27) while the
+    # normalized one is already accurate (0.28-0.32; final test acc 0.95-0.98 vs 0.54-0.67)
     assert runs[(0.01, True)]["losses"][1] < 0.3 * runs[(0.01, False)]["losses"][1]
     assert runs[(0.01, True)]["test_accuracies"][-1] > runs[(0.01, False)]["test_accuracies"][-1] + 0.15
     assert runs[(0.1, True)]["losses"][-1] < runs[(0.1, False)]["losses"][-1]
     assert r["num_batches_tracked"] == [3 * r["batches_per_epoch"]] * 2
     # running estimates track the statistics of bn1's input over the training set
-    # (seeds 0-3: mean within 0.1 std, variance within 10%)
+    # (seeds 0-3: mean within 0.25 std, variance within 13%: 3 epochs, the last at lr=0.1)
     std = numpy.sqrt(r["measured_var"])
     assert numpy.all(numpy.abs(r["running_mean"] - r["measured_mean"]) < 0.3 * std)
     numpy.testing.assert_allclose(r["running_var"], r["measured_var"], rtol=0.3)
     # eval mode: one image scores the same alone as in a batch (float32 rounding only);
-    # train mode: the batch statistics change its scores (seeds 0-3: by 1.8-2.4)
+    # train mode: the batch statistics change its scores (seeds 0-3: by 1.8-8.0)
     assert r["eval_mode_batch_effect"] < tol("float32")["atol"] * 10
     assert r["train_mode_batch_effect"] > 0.1
 
@@ -153,57 +153,61 @@ def test_dropout_narrows_the_train_test_gap_and_too_much_underfits():
     none, half, most = r[0.0], r[0.5], r[0.8]
     # without dropout the network memorizes most of the 30% wrong labels (a model that
     # learned only the true classes would score ~0.7 on them): seeds 0-3 reach 0.92-0.98
-    # on the noisy training labels, with accuracy gaps of 0.16-0.30
+    # on the noisy training labels, with accuracy gaps of 0.13-0.28
     assert none["train_accuracy"] > 0.85 and none["accuracy_gap"] > 0.1
-    # seeds 0-3: gaps -0.10 .. 0.05 with p=0.5, and a better test accuracy (0.75-0.83 vs 0.68-0.77)
+    # seeds 0-3: gaps -0.11 .. -0.01 with p=0.5, and a better test accuracy (0.74-0.83 vs 0.70-0.79)
     assert half["accuracy_gap"] < none["accuracy_gap"] - 0.1
     assert half["loss_gap"] < 0.5 * none["loss_gap"]
     assert half["test_accuracy"] > none["test_accuracy"]
-    # p=0.8 underfits: not even the training set is learned (seeds 0-3: 0.55-0.60)
+    # p=0.8 underfits: not even the training set is learned (seeds 0-3: 0.52-0.59; test 0.59-0.66)
     assert most["train_accuracy"] < 0.7 and most["test_accuracy"] < half["test_accuracy"]
 
 
 def test_weight_decay_l2_in_adam_decays_unevenly_adamw_evenly():
     r = run("weight_decay", "--epochs", "30", "--wds", "0.01", "0.03", "3", "10")
     for rule, v in r.items():
-        # seeds 0-3: each rule's best wd gains 0.02-0.05 test accuracy over no decay
-        assert v["runs"][v["best_wd"]]["test_accuracy"] > v["runs"][0.0]["test_accuracy"], rule
         assert v["runs"][v["best_wd"]]["weight_norm"] < v["runs"][0.0]["weight_norm"], rule
-    # AdamW's wd multiplies lr=1e-3; L2 in Adam is rescaled: best values far apart (0.03 vs 10)
+    for rule in ("Adam + L2", "AdamW"):
+        # seeds 0-3: the best wd gains 0.03-0.06 test accuracy over no decay (SGD's: 0.003-0.05)
+        v = r[rule]
+        assert v["runs"][v["best_wd"]]["test_accuracy"] > v["runs"][0.0]["test_accuracy"] + 0.01
+    # AdamW's wd multiplies lr=1e-3; L2 in Adam is rescaled: best values far apart
+    # (seeds 0-3: 0.03 vs 3 or 10)
     assert r["AdamW"]["best_wd"] >= 30 * r["Adam + L2"]["best_wd"]
 
     def evenness(rule):  # shrinkage of the smallest-gradient quarter / of the largest
         return r[rule]["shrinkage"][0] / r[rule]["shrinkage"][-1]
 
-    # seeds 0-3: L2 in Adam 0.18-0.20 (5x more decay for small gradients), AdamW 0.75-0.80
+    # seeds 0-3: L2 in Adam 0.18-0.22 (5x more decay for small gradients), AdamW 0.79-0.95
     assert evenness("Adam + L2") < 0.5 * evenness("AdamW")
 
 
 def test_feature_scaling_standardized_features_allow_a_large_learning_rate():
-    r = run("feature_scaling", "--epochs", "3", "--lrs", "0.03", "1.0")
+    r = run("feature_scaling", "--epochs", "3", "--lrs", "0.03", "0.1", "0.3", "1.0")
     none, standard = r["none"], r["standard"]
     assert none["feature_range"] == (0.0, 16.0)
     assert r["minmax"]["feature_range"] == pytest.approx((0.0, 1.0))
     # lr=1 kills the unscaled network (loss stays at ln 10 = 2.30 on seeds 0-3) ...
     assert none["runs"][1.0]["final_loss"] > 2.0
-    # ... while standardized features train best there (0.08-0.15 on seeds 0-3)
+    # ... while standardized features train well there (0.07-0.16 on seeds 0-3)
     assert standard["runs"][1.0]["final_loss"] < 0.5
-    assert standard["best_lr"] > none["best_lr"]
-    # at each one's best rate, standardized converges further (ratio <= 0.72 on seeds 0-3)
+    assert standard["best_lr"] > none["best_lr"]  # seeds 0-3: 0.3 or 1 vs 0.03
+    # at each one's best rate, standardized converges further (ratio 0.43-0.63 on seeds 0-3)
     best = {k: v["runs"][v["best_lr"]]["final_loss"] for k, v in r.items()}
-    assert best["standard"] < 0.85 * best["none"]
+    assert best["standard"] < 0.75 * best["none"]
 
 
 def test_losses_robust_regression_and_classification():
     r = run("losses", "--epochs", "3")
     reg = r["regression"]
-    # outliers tilt the MSE line (seeds 0-3: line error 1.0-1.2) but hardly the MAE and
-    # Huber lines (0.10-0.20)
+    # outliers tilt the MSE line (seeds 0-3: line error 1.11-1.25) but hardly the MAE
+    # (0.04-0.12) and Huber (0.15-0.17) lines
     for name in ("MAE (L1)", "Huber (delta=1)"):
         assert reg[name]["line_error"] < 0.3, name
         assert reg["MSE"]["line_error"] > 3 * reg[name]["line_error"], name
     final = {name: v["test_accuracies"][-1] for name, v in r["classification"].items()}
-    # plain SGD: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95)
+    # plain SGD: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95;
+    # multi-margin 0.92-0.95)
     assert final["cross entropy"] > final["MSE on one-hot"] + 0.05
     assert final["multi-margin"] > 0.85
     binary = r["classification"]["BCE, 0 vs rest"]
@@ -220,11 +224,11 @@ def test_architecture_parameter_counts_and_capacity():
     assert r[(0, 0)]["parameters"] == 64 * 10 + 10
     assert r[(1, 32)]["parameters"] == (64 * 32 + 32) + (32 * 10 + 10)
     assert r[(4, 32)]["parameters"] == (64 * 32 + 32) + 3 * (32 * 32 + 32) + (32 * 10 + 10)
-    # 2 units underfit at any depth, even on the training set (seeds 0-3: 0.20-0.36)
+    # 2 units underfit at any depth, even on the training set (seeds 0-3: 0.10-0.36)
     for depth in (1, 4):
         assert r[(depth, 2)]["train_accuracy"] < 0.5
         assert r[(depth, 32)]["test_accuracy"] > r[(depth, 2)]["test_accuracy"] + 0.3
-    assert r[(1, 32)]["test_accuracy"] > 0.85  # seeds 0-3: 0.90-0.93
+    assert r[(1, 32)]["test_accuracy"] > 0.85  # seeds 0-3: 0.91-0.94
 
 
 SMALL = {
@@ -268,3 +272,12 @@ def test_runs_as_a_script_on_the_backend_of_xpnet_backend_without_matplotlib(tmp
     diffs = re.search(r"Sobel on the digit (\S+); .* \(2, 3, 9, 9\), w \(4, 3, 3, 3\) (\S+)", out.stdout)
     assert diffs and max(map(float, diffs.groups())) <= tol("float32")["atol"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["cudasim", "array_api_strict"])
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_on_other_backends(name, backend):
+    """Every example, tiny, on the simulated CUDA kernels and on the strict Array API namespace."""
+    require_backend(backend)
+    load(name).main(["--backend", backend, "--no-plot", *SMALL[name]])
