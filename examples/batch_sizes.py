@@ -13,19 +13,20 @@ more per epoch, but each update has a fixed cost, so ``batch_size=1`` is the
 slowest per epoch in wall time.  The table shows updates per epoch, wall time
 (total and per update) and the loss on the whole training set after the last epoch.
 
-Run (a few seconds on a laptop CPU)::
+Run (a few seconds on a laptop CPU; writes ``batch_sizes.png`` unless ``--no-plot``)::
 
     python examples/batch_sizes.py
-    python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png   # needs matplotlib
+    python examples/batch_sizes.py --epochs 3 --plot batch_sizes.png
 """
 import time
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
+from xpnet.data import DataLoader, TensorDataset
 from xpnet.train import evaluate
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import (make_parser, parse, save_figure, standardized_digits, subplots,  # examples/_common.py
+                     want_plot)
 
 
 def make_model():
@@ -33,23 +34,19 @@ def make_model():
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
+    parser = make_parser(__doc__, __file__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--mini-batch", type=int, default=32, help="the mini-batch size n")
     parser.add_argument("--train-size", type=int, default=None,
                         help="use only this many training samples (faster)")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
-        x, y = load_digits()
-        x_train, x_test, y_train, y_test = train_test_split(
-            x, y, test_size=0.25, stratify=y, seed=args.seed)
-        x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
-        scaler = StandardScaler().fit(x_train)
-        train_data = TensorDataset(scaler.transform(x_train), y_train)
+        x_train, y_train, x_test, y_test = standardized_digits(args.seed, train_size=args.train_size)
+        train_data = TensorDataset(x_train, y_train)
         train_eval = DataLoader(train_data, batch_size=512)  # to measure the loss on all of it
-        test_loader = DataLoader(TensorDataset(scaler.transform(x_test), y_test), batch_size=512)
+        test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=512)
         loss_fn = nn.CrossEntropyLoss()
         n = len(train_data)
 
@@ -87,7 +84,7 @@ def main(argv=None):
         print(f"{name:<15}{r['batch_size']:>7}{r['updates_per_epoch']:>15}{r['seconds']:>7.1f}s"
               f"{per_update:>11.2f}{r['losses'][-1]:>12.4f}{r['test_accuracy']:>10.3f}")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             updates = [r["updates_per_epoch"] * (e + 1) for e in range(args.epochs)]

@@ -22,10 +22,10 @@ for each pair (a loss stuck near ln(10) = 2.30 means the network died: too
 large a step killed its ReLUs); the second shows each scaling at its own best
 learning rate, epoch by epoch, with the test accuracy.
 
-Run (a few seconds on a laptop CPU)::
+Run (a few seconds on a laptop CPU; writes ``feature_scaling.png`` unless ``--no-plot``)::
 
     python examples/feature_scaling.py
-    python examples/feature_scaling.py --epochs 20 --lrs 0.01 0.1 1 --plot scaling.png   # needs matplotlib
+    python examples/feature_scaling.py --epochs 20 --lrs 0.01 0.1 1 --plot scaling.png
 """
 import math
 
@@ -35,7 +35,7 @@ from xpnet.data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset,
                         train_test_split)
 from xpnet.train import evaluate, fit
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import make_parser, parse, save_figure, subplots, want_plot  # examples/_common.py
 
 SCALERS = {"none": None, "standard": StandardScaler, "minmax": MinMaxScaler}
 
@@ -45,10 +45,10 @@ def make_model():
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
+    parser = make_parser(__doc__, __file__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lrs", type=float, nargs="+", default=[0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
         x, y = load_digits()
@@ -97,7 +97,7 @@ def main(argv=None):
         print(f"{name:<10}{r['best_lr']:>8g}" + "".join(f"{run['losses'][e]:>10.4f}" for e in shown)
               + f"{run['test_accuracy']:>10.3f}")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             ax.plot(range(1, args.epochs + 1), r["runs"][r["best_lr"]]["losses"], marker="o",

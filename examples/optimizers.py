@@ -9,19 +9,20 @@ decoupled weight decay, which keeps the weights smaller (column ``|w|``, the
 L2 norm of all parameters).  The table shows the training loss at the first,
 middle and last epoch, and the final test accuracy.
 
-Run (a few seconds on a laptop CPU)::
+Run (a few seconds on a laptop CPU; writes ``optimizers.png`` unless ``--no-plot``)::
 
     python examples/optimizers.py
-    python examples/optimizers.py --epochs 20 --plot optimizers.png   # needs matplotlib
-    XPNET_BACKEND=cupy python examples/optimizers.py                   # on an NVIDIA GPU
+    python examples/optimizers.py --epochs 20 --plot optimizers.png
+    XPNET_BACKEND=cupy python examples/optimizers.py   # on an NVIDIA GPU
 """
 
 import xpnet
 from xpnet import nn, optim
-from xpnet.data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
+from xpnet.data import DataLoader, TensorDataset
 from xpnet.train import evaluate, fit
 
-from _common import make_parser, save_figure, subplots  # examples/_common.py
+from _common import (make_parser, parse, save_figure, standardized_digits, subplots,  # examples/_common.py
+                     want_plot)
 
 # name -> how to build the optimizer for a model's parameters.  The learning
 # rates are the usual starting points for each rule (PyTorch's defaults for the
@@ -42,19 +43,16 @@ def make_model():
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, plot_help="save the loss curves (matplotlib)")
+    parser = make_parser(__doc__, __file__, plot_help="save the loss curves (matplotlib)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS), choices=OPTIMIZERS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):
-        x, y = load_digits()
-        x_train, x_test, y_train, y_test = train_test_split(
-            x, y, test_size=0.25, stratify=y, seed=args.seed)
-        scaler = StandardScaler().fit(x_train)  # statistics of the training data only
-        train_data = TensorDataset(scaler.transform(x_train), y_train)
-        test_loader = DataLoader(TensorDataset(scaler.transform(x_test), y_test), batch_size=512)
+        x_train, y_train, x_test, y_test = standardized_digits(args.seed)
+        train_data = TensorDataset(x_train, y_train)
+        test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=512)
 
         xpnet.manual_seed(args.seed)
         initial = make_model().state_dict()  # every optimizer starts from these weights
@@ -81,7 +79,7 @@ def main(argv=None):
         print(f"{name:<14}" + "".join(f"{r['losses'][e]:>10.4f}" for e in shown)
               + f"{r['test_accuracy']:>10.3f}{r['weight_norm']:>8.2f}{r['seconds']:>7.1f}s")
 
-    if args.plot:
+    if want_plot(args):
         fig, ax = subplots()
         for name, r in results.items():
             # dashed: the variants that nearly coincide with the rule before them
