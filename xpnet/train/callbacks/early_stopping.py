@@ -93,9 +93,10 @@ class EarlyStopping(Callback):
             self._observe(record)
 
     def on_epoch_end(self, loop) -> None:
-        if self._observe(loop.record) and self.restore_best_weights:
-            self.best_weights = copy_state(loop.model)
-        if self.wait >= self.patience:
+        if self._observe(loop.record):
+            if self.restore_best_weights:
+                self.best_weights = copy_state(loop.model)
+        elif self.wait >= self.patience:  # only an epoch that did not improve stops
             self.stopped_epoch = loop.epoch
             loop.stop = True
 

@@ -44,7 +44,7 @@ class ProgressBar(Callback):
         self._close()
         self._loss_sum, self._seen = 0.0, 0
         self._bar = tqdm(total=samples_per_epoch(loop.train_loader), unit="sample",
-                         unit_scale=True, desc=f"epoch {loop.epoch}/{loop.epochs}",
+                         desc=f"epoch {loop.epoch}/{loop.epochs}",
                          file=self.file if self.file is not None else sys.stderr,
                          disable=self.disable, leave=self.leave, dynamic_ncols=True)
 
