@@ -16,8 +16,8 @@ class Script(Callback):
     checkpoint back right after ModelCheckpoint wrote it."""
     order = 11
 
-    def __init__(self, path):
-        self.path, self.weights, self.saved_epochs = path, {}, []
+    def __init__(self, path, extra=True):
+        self.path, self.weights, self.saved_epochs, self.extra = path, {}, [], extra
 
     def on_epoch_end(self, loop):
         self.weights[loop.epoch] = weights(loop.model)
@@ -44,7 +44,7 @@ def _run(path, **kwargs):
 def _assert_holds(path, epoch, script):
     state = xpnet.load(path)
     assert state["epoch"] == epoch and len(state["history"]) == epoch
-    assert state["extra"] == {"note": "x"}
+    assert state["extra"] == ({"note": "x"} if script.extra else {})
     for k, v in state["model"].items():
         numpy.testing.assert_array_equal(v.numpy(), script.weights[epoch][k])
 
@@ -87,3 +87,21 @@ def test_resumed_run_keeps_the_best_from_history(tmp_path):
 def test_bad_arguments(kwargs, fragment):
     with pytest.raises((TypeError, ValueError), match=fragment):
         ModelCheckpoint(**kwargs)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_nan_guard_leaves_the_last_good_checkpoint(tmp_path):
+    class Poison(Callback):
+        """Makes the loss NaN in epoch 3 (as a blow-up would)."""
+        def on_epoch_begin(self, loop):
+            if loop.epoch == 3:
+                loop.model.bias.data = loop.model.bias.data * float("nan")
+
+    path = tmp_path / "c.npz"
+    model = nn.Linear(2, 2)
+    script = Script(path, extra=False)
+    with pytest.raises(xpnet.train.NonFiniteError, match="epoch 3, step 5"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            blob_loader(n=16, batch_size=8), epochs=5, progress=False,
+            callbacks=[ModelCheckpoint(path, monitor=None), Poison(), script])
+    _assert_holds(path, 2, script)

@@ -28,6 +28,9 @@ class ProgressBar(Callback):
         leave: keep each finished epoch's bar on screen.
 
     ``fit(progress=True)`` adds ``ProgressBar()`` unless you pass one.
+
+    >>> import sys
+    >>> bar = ProgressBar(file=sys.stdout, leave=False)   # fit(..., callbacks=[bar])
     """
 
     order = 20
