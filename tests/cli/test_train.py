@@ -146,7 +146,9 @@ def test_killed_run_resumes_bit_identically(model, tmp_path):
     as 4 epochs straight (the mlp has dropout, so the saved RNG state matters; the cnn
     also batch-norm statistics)."""
     killed, straight = tmp_path / "killed.npz", tmp_path / "straight.npz"
-    argv = ("--model", model, "--epochs", 4)
+    # small batches make an epoch long enough (~0.3 s for the mlp) that the poll sees
+    # epoch 2 well before the run could finish on its own
+    argv = ("--model", model, "--epochs", 4, "--batch-size", 4 if model == "mlp" else 64)
     reached = _kill_after(argv, killed, 2)
     assert 2 <= reached < 4
     resumed = subprocess.run(_cli(*argv, "--resume", killed, "--save", killed), env=ENV,
