@@ -33,10 +33,15 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Tuple
 
 from ..random import get_rng_state, set_rng_state
-from .callbacks.early_stopping import copy_state
 from .trainer import History
 
 KEYS = ("epoch", "step", "model", "optimizer", "scheduler", "history", "rng", "extra")
+
+
+def copy_state(model) -> Dict[str, object]:
+    """A copy of ``model.state_dict()`` on the model's backend (survives in-place updates
+    such as batch norm's running statistics)."""
+    return {k: type(t)(t.backend.asarray(t.data), t.backend) for k, t in model.state_dict().items()}
 
 
 def training_state(loop, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -6,6 +6,7 @@ import os
 from typing import Any, Dict, Optional
 
 from ...checkpoint import save
+from ..state import training_state
 from .base import Callback
 from .early_stopping import check_mode, improved, monitored
 
@@ -81,7 +82,6 @@ class ModelCheckpoint(Callback):
                 self._is_best(record)
 
     def on_epoch_end(self, loop) -> None:
-        from ..state import training_state
         is_best = self._is_best(loop.record)
         if self.save_best_only and not is_best:
             return

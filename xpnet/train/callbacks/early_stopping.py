@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Dict, Optional
 
+from ..state import copy_state
 from .base import Callback
 
 
@@ -27,12 +28,6 @@ def monitored(owner: str, record: dict, monitor: str) -> float:
         raise ValueError(f"{owner}(monitor={monitor!r}): the epoch record has no {monitor!r}; "
                          f"it has {sorted(record)} (val_* keys need fit(val_loader=...))")
     return float(record[monitor])
-
-
-def copy_state(model) -> Dict[str, object]:
-    """A copy of ``model.state_dict()`` on the model's backend (survives in-place updates
-    such as batch norm's running statistics)."""
-    return {k: type(t)(t.backend.asarray(t.data), t.backend) for k, t in model.state_dict().items()}
 
 
 class EarlyStopping(Callback):
