@@ -1,4 +1,4 @@
-"""The xpnet command: train (the main job), selftest, bench; errors as messages, not tracebacks."""
+"""The xpnet command: entry points, bench; errors as messages, not tracebacks (train: test_train.py)."""
 import os
 import subprocess
 import sys
@@ -6,40 +6,6 @@ import sys
 import pytest
 
 from xpnet.cli import main
-from xpnet.train.job import run as run_job
-
-
-def test_main_job_mlp_reaches_095():
-    result = run_job(model="mlp", epochs=40, progress=False)
-    assert result.test_accuracy >= 0.95, result.test_accuracy
-    assert len(result.history.epochs) == 40
-
-
-def test_main_job_cnn_reaches_097():
-    result = run_job(model="cnn", epochs=15, progress=False)
-    assert result.test_accuracy >= 0.97, result.test_accuracy
-
-
-def test_train_command_prints_test_accuracy(capsys):
-    assert main(["train", "--model", "mlp", "--epochs", "2", "--no-progress",
-                 "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "32"]) == 0
-    out = capsys.readouterr().out
-    assert "test accuracy:" in out and "epoch   2" in out
-
-
-def test_train_same_seed_same_result():
-    a = run_job(model="mlp", epochs=2, progress=False, seed=3)
-    b = run_job(model="mlp", epochs=2, progress=False, seed=3)
-    assert a.history["loss"] == b.history["loss"]
-
-
-@pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["train", "--lr", "-1"],
-                                  ["train", "--optimizer", "lbfgs"], ["train", "--model", "rnn"]])
-def test_train_rejects_bad_arguments(argv, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    assert "error" in capsys.readouterr().err
 
 
 def test_cupy_without_device_is_a_clear_error(capsys):

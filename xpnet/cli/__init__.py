@@ -1,7 +1,7 @@
 """The ``xpnet`` command (also ``python -m xpnet``).
 
 Subcommands, one module each:
-  train     train on the embedded digits and print the test accuracy (:mod:`.train`)
+  train     train a classifier on the embedded digits, save/resume it (:mod:`.train`)
   bench     time the hot ops and a training step, side by side with PyTorch (:mod:`.bench`)
   selftest  parity checks of a backend against NumPy, e.g. on your GPU (:mod:`.selftest`)
 """
@@ -26,10 +26,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code.
+
+    A bad argument, a missing or unreadable file, a corrupt checkpoint or a
+    training run that diverged (NaN/inf) is one line on stderr and exit code
+    2 (argparse's usage errors too); anything else is a bug and keeps its
+    traceback.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
-    except (ValueError, RuntimeError) as e:  # a clear message, not a traceback
-        print(f"xpnet {args.command}: error: {e}", file=sys.stderr)
+    except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
+        message = " ".join(str(e).split("\n"))  # one line, not a traceback
+        print(f"xpnet {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"xpnet {args.command}: interrupted", file=sys.stderr)
+        return 130

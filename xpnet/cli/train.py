@@ -1,59 +1,138 @@
-"""``xpnet train``: the main job (see :mod:`xpnet.train.job`)."""
+"""``xpnet train``: the main job (see :mod:`xpnet.train.job`); all printing of a run is here."""
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..backend import backend_names
+from ..train.callbacks import Callback
+
+EXAMPLES = """examples:
+  xpnet train                                   # the CNN on the digits, Adam, 15 epochs
+  xpnet train --model mlp --optimizer nesterov --lr 0.05 --batch-size full --epochs 100
+  xpnet train --model mlp --epochs 40 --save run.npz      # checkpoint every epoch (+ run.best.npz)
+  xpnet train --model mlp --epochs 60 --resume run.npz --save run.npz   # continue it to epoch 60
+"""
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int; got {text}")
-    return value
+def _parse(convert, rule):
+    """An argparse type: ``convert(text)`` must succeed and satisfy ``rule``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not rule[0](value):
+            raise argparse.ArgumentTypeError(f"must be {rule[1]}; got {text!r}")
+        return value
+    return parse
 
 
-def _non_negative_float(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number; got {text}")
-    return value
+_positive_int = _parse(int, (lambda v: v >= 1, "an int >= 1"))
+_non_negative = _parse(float, (lambda v: 0 <= v < float("inf"), "a finite number >= 0"))
+_positive = _parse(float, (lambda v: 0 < v < float("inf"), "a finite number > 0"))
+_fraction = _parse(float, (lambda v: 0 <= v < 1, "a number in [0, 1)"))
+_batch_size = _parse(lambda t: t if t == "full" else int(t),
+                     (lambda v: v == "full" or v >= 1, "an int >= 1 or 'full'"))
 
 
 def add_parser(sub) -> None:
-    from ..train.job import OPTIMIZERS
-    from ..train.models import MODELS
-    p = sub.add_parser("train", help="train on the embedded 8x8 digits; print the test accuracy",
-                       description="Train a classifier on the 8x8 handwritten digits that ship "
-                                   "with xpnet (75%% train / 25%% test, stratified) and print "
-                                   "the test accuracy.")
-    p.add_argument("--model", choices=sorted(MODELS), default="cnn")
-    p.add_argument("--backend", choices=[n for n in backend_names()], default=None,
-                   help="default: $XPNET_BACKEND or numpy")
-    p.add_argument("--epochs", type=_positive_int, default=None,
-                   help="default: 15 for cnn, 40 for mlp")
-    p.add_argument("--batch-size", type=_positive_int, default=64)
-    p.add_argument("--lr", type=_non_negative_float, default=1e-3)
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from ..train.config import MOMENTUM_DEFAULTS, SCALES
+    from ..train.models import ACTIVATIONS, INITS
+    p = sub.add_parser(
+        "train", help="train a classifier (default: a CNN on the embedded 8x8 digits)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Train a classifier on the 8x8 handwritten digits that ship with xpnet\n"
+                    "(75% train / 25% test, stratified); print each epoch's loss and accuracy\n"
+                    "and the final test accuracy. A NaN/inf loss or gradient stops the run\n"
+                    "with a message naming the epoch, step and layer (the last checkpoint stays).")
+    add = p.add_argument
+    add("--model", choices=["mlp", "cnn"], default="cnn",
+        help="mlp: Linear-act-Dropout-Linear-act-Linear on flat features; cnn: two conv+batch "
+             "norm blocks, max pool, Linear-act-Dropout-Linear (default: cnn)")
+    add("--data", default="digits", metavar="digits",
+        help="the data set: digits, the 1797 8x8 images shipped with xpnet (default)")
+    add("--optimizer", choices=list(MOMENTUM_DEFAULTS), default="adam",
+        help="sgd: plain SGD; momentum / nesterov: SGD with (Nesterov) momentum; adagrad, "
+             "rmsprop, adam, adamw (decoupled weight decay) as in PyTorch (default: adam)")
+    add("--lr", type=_non_negative, default=1e-3, help="learning rate (default: 0.001)")
+    add("--momentum", type=_fraction, default=None,
+        help="momentum factor for --optimizer momentum, nesterov (default 0.9) or rmsprop "
+             "(default 0); an error with the other optimizers")
+    add("--weight-decay", type=_non_negative, default=None,
+        help="L2 penalty (adamw: decoupled decay); default 0.01 for adamw, else 0")
+    add("--dropout", type=_fraction, default=None,
+        help="dropout probability of the model's Dropout layer (default: 0.1 mlp, 0.5 cnn)")
+    add("--batch-size", type=_batch_size, default=64, metavar="N|full",
+        help="samples per step: N (mini-batch), 1 (stochastic) or full (batch gradient "
+             "descent, one step per epoch) (default: 64)")
+    add("--scale", choices=SCALES, default="standard",
+        help="feature scaling fitted on the training split: standard (zero mean, unit "
+             "variance per pixel), minmax (to [0, 1]) or none (default: standard)")
+    add("--init", choices=INITS, default="default",
+        help="weight initialization of Linear/Conv layers: default (PyTorch's), xavier "
+             "(xavier_uniform_) or he (kaiming_uniform_ with the activation's gain); "
+             "biases 0 for xavier and he (default: default)")
+    add("--activation", choices=list(ACTIVATIONS), default="relu",
+        help="the hidden layers' activation (default: relu)")
+    add("--clip-grad-norm", type=_positive, default=None, metavar="MAX",
+        help="scale the gradients so their joint L2 norm is at most MAX before each step "
+             "(default: no clipping)")
+    add("--epochs", type=_positive_int, default=None,
+        help="number of the last epoch to train (default: 15 for cnn, 40 for mlp)")
+    add("--seed", type=_parse(int, (lambda v: v >= 0, "an int >= 0")), default=0,
+        help="seed of the split, the initial weights, the shuffling and dropout (default: 0)")
+    add("--backend", choices=list(backend_names()), default=None,
+        help="array backend (default: $XPNET_BACKEND or numpy)")
+    add("--save", metavar="PATH", default=None,
+        help="write a checkpoint to PATH after every epoch, and the best epoch by test "
+             "accuracy to PATH with .best before the suffix (run.npz -> run.best.npz)")
+    add("--resume", metavar="PATH", default=None,
+        help="continue the run saved at PATH up to --epochs; every other option must match "
+             "the saved run's (--backend may differ); combine with --save to keep saving")
+    add("--no-progress", action="store_true", help="no progress bar (it is only drawn on a "
+                                                   "terminal anyway)")
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
-    from ..backend import get_backend
-    from ..train.job import run as run_job
-    epochs = args.epochs or (15 if args.model == "cnn" else 40)
-    backend = get_backend(args.backend).name
-    print(f"xpnet train: {args.model} on digits, backend {backend}, {epochs} epochs, "
-          f"batch {args.batch_size}, {args.optimizer} lr={args.lr}, seed {args.seed}")
-    result = run_job(model=args.model, backend=backend, epochs=epochs,
-                     batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-                     seed=args.seed, progress=not args.no_progress)
-    for e in result.history.epochs:
+class _PrintEpochs(Callback):
+    """Prints one line per finished epoch, as it finishes."""
+
+    def on_train_begin(self, loop):
+        if loop.initial_epoch:
+            print(f"resuming after epoch {loop.initial_epoch}", flush=True)
+
+    def on_epoch_end(self, loop):
+        e = loop.record
         print(f"epoch {e['epoch']:3d}  loss {e['loss']:.4f}  acc {e['accuracy']:.4f}  "
               f"test loss {e['val_loss']:.4f}  test acc {e['val_accuracy']:.4f}  "
-              f"({e['seconds']:.2f} s)")
+              f"({e['seconds']:.2f} s)", flush=True)
+
+
+def config_from_args(args):
+    """The :class:`~xpnet.train.config.TrainConfig` of parsed arguments (``ValueError`` if invalid)."""
+    from ..backend import get_backend
+    from ..train.config import TrainConfig
+    return TrainConfig(model=args.model, data=args.data, optimizer=args.optimizer, lr=args.lr,
+                       momentum=args.momentum, weight_decay=args.weight_decay,
+                       dropout=args.dropout, batch_size=args.batch_size, scale=args.scale,
+                       init=args.init, activation=args.activation,
+                       clip_grad_norm=args.clip_grad_norm, epochs=args.epochs, seed=args.seed,
+                       backend=get_backend(args.backend).name)
+
+
+def run(args) -> int:
+    from ..train.job import run as run_job
+    config = config_from_args(args)
+    if args.save is not None:
+        folder = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(folder):
+            raise ValueError(f"--save {args.save}: the folder {folder} does not exist")
+    print(f"xpnet train: {config.model} on {config.data}, backend {config.backend}, "
+          f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
+          f"lr={config.lr}, seed {config.seed}", flush=True)
+    result = run_job(config, save=args.save, resume=args.resume, progress=not args.no_progress,
+                     callbacks=[_PrintEpochs()])
     print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "
           f"{result.seconds:.1f} s)")
     return 0

@@ -1,30 +1,64 @@
-"""The main job: train a classifier on the embedded 8x8 digits and report test accuracy.
+"""The job of ``xpnet train``: train a classifier, optionally saving and resuming, report test accuracy.
 
 Steps, each one a library call a user can copy:
-1. ``load_digits`` (1797 images, no download) and a stratified ``train_test_split``;
-2. feature scaling fitted on the training data only (``StandardScaler``);
-3. a ``DataLoader`` per split; the model (``mlp`` or ``cnn``), cross entropy and the optimizer;
-4. ``fit`` with per-epoch validation on the test split, then ``evaluate``.
+
+1. the data: the embedded 8x8 digits (1797 images, no download) with a
+   stratified ``train_test_split``;
+2. feature scaling fitted on the training data only (``StandardScaler``,
+   ``MinMaxScaler`` or none);
+3. a ``DataLoader`` per split (the training one shuffled with the seed);
+   the model (:func:`xpnet.train.models.build_model`), cross entropy, the optimizer;
+4. :func:`xpnet.train.fit` with per-epoch validation on the test split and
+   the callbacks the options ask for (gradient clipping, checkpoints), then
+   :func:`xpnet.train.evaluate`.
+
+``run(config, save=PATH)`` writes the resumable state to ``PATH`` after every
+epoch and the best epoch by test ("validation") accuracy to
+``PATH`` with ``.best`` before the suffix (``ckpt.npz`` -> ``ckpt.best.npz``);
+``run(config, resume=PATH)`` continues such a run: it refuses a checkpoint
+whose config differs in anything but ``epochs`` and ``backend``, restores
+model, optimizer, scaler, random generator and history, and trains epochs
+``k+1 .. config.epochs``.  On the NumPy backend the result is bit-identical
+to an uninterrupted run.
+
+>>> result = run(TrainConfig(model="mlp", epochs=1), progress=False)
+>>> 0.0 <= result.test_accuracy <= 1.0
+True
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
 
 from .. import nn, optim
 from ..backend import use_backend
-from ..data import DataLoader, StandardScaler, TensorDataset, load_digits, train_test_split
+from ..checkpoint import load
+from ..data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset, load_digits,
+                    train_test_split)
 from ..random import manual_seed
-from .models import MODELS
-from .trainer import History, evaluate, fit
+from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint
+from .config import TrainConfig
+from .loop import fit
+from .models import build_model
+from .state import restore_training_state
+from .trainer import History, evaluate
 
+#: ``--optimizer`` name -> the optimizer, built from the config
 OPTIMIZERS = {
-    "sgd": lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
-    "adam": lambda params, lr: optim.Adam(params, lr=lr),
-    "adamw": lambda params, lr: optim.AdamW(params, lr=lr),
-    "rmsprop": lambda params, lr: optim.RMSprop(params, lr=lr),
-    "adagrad": lambda params, lr: optim.Adagrad(params, lr=lr),
+    "sgd": lambda p, c: optim.SGD(p, lr=c.lr, weight_decay=c.weight_decay),
+    "momentum": lambda p, c: optim.SGD(p, lr=c.lr, momentum=c.momentum,
+                                       weight_decay=c.weight_decay),
+    "nesterov": lambda p, c: optim.SGD(p, lr=c.lr, momentum=c.momentum, nesterov=True,
+                                       weight_decay=c.weight_decay),
+    "adagrad": lambda p, c: optim.Adagrad(p, lr=c.lr, weight_decay=c.weight_decay),
+    "rmsprop": lambda p, c: optim.RMSprop(p, lr=c.lr, momentum=c.momentum,
+                                          weight_decay=c.weight_decay),
+    "adam": lambda p, c: optim.Adam(p, lr=c.lr, weight_decay=c.weight_decay),
+    "adamw": lambda p, c: optim.AdamW(p, lr=c.lr, weight_decay=c.weight_decay),
 }
+SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "none": None}
 
 
 @dataclass
@@ -33,31 +67,99 @@ class JobResult:
     test_loss: float
     history: History
     seconds: float
+    #: ``{layer: [mean gradient norm per epoch]}`` with ``monitor_gradients``, else None
+    grad_norms: Optional[Dict[str, List[float]]] = None
 
 
-def run(model: str = "cnn", backend: str = "numpy", epochs: int = 20, batch_size: int = 64,
-        lr: float = 1e-3, optimizer: str = "adam", seed: int = 0, progress: bool = True,
-        test_size: float = 0.25) -> JobResult:
-    """Train ``model`` on the digits and return its test accuracy (see the module docstring)."""
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {sorted(MODELS)}; got {model!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}; got {optimizer!r}")
+def load_data(config: TrainConfig):
+    """``(x_train, y_train, x_test, y_test)`` as host arrays; images ``(N, C, H, W)``
+    (or flat features) and int64 labels."""
+    if config.data != "digits":
+        raise ValueError(f"--data must be 'digits' (data files are not supported yet); "
+                         f"got {config.data!r}")
+    x, y = load_digits(return_images=True)  # (N, 1, 8, 8)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=config.test_size, stratify=y, seed=config.seed)
+    return x_train, y_train, x_test, y_test
+
+
+def model_input(x, model: str):
+    """``x`` shaped for ``model``: the mlp takes flat features ``(N, F)``, the cnn
+    images ``(N, C, H, W)`` (``(N, H, W)`` gets one channel)."""
+    if model == "mlp":
+        return x.reshape(x.shape[0], -1)
+    if x.ndim == 3:
+        return x[:, None]
+    if x.ndim != 4:
+        raise ValueError(f"--model cnn needs images (N, H, W) or (N, C, H, W); the data has "
+                         f"shape {x.shape}: use --model mlp for flat features")
+    return x
+
+
+def _read_checkpoint(path, config: TrainConfig) -> dict:
+    """The checkpoint at ``path``, checked against ``config`` (one-line ``ValueError``s)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--resume {path}: no such file")
+    state = load(path)
+    extra = state.get("extra") if isinstance(state, dict) else None
+    if not isinstance(extra, dict) or "config" not in extra or "scaler" not in extra:
+        raise ValueError(f"--resume {path}: not a checkpoint written by xpnet train --save")
+    saved = TrainConfig.from_dict(extra["config"], where=f"--resume {path}: its config")
+    diffs = config.differences(saved)
+    if diffs:
+        raise ValueError(f"--resume {path}: the checkpoint was trained with other options "
+                         f"({'; '.join(diffs)}, as 'command line vs checkpoint'); resume with "
+                         f"the same options (only --epochs and --backend may change)")
+    if state["epoch"] > config.epochs:
+        raise ValueError(f"--resume {path}: the checkpoint has {state['epoch']} epochs done, "
+                         f"more than --epochs {config.epochs}")
+    return state
+
+
+def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
+        callbacks: Sequence = (), monitor_gradients: bool = False) -> JobResult:
+    """Train as ``config`` says and return the test accuracy (see the module docstring).
+
+    ``callbacks`` are added to ``fit``'s; ``monitor_gradients`` adds a
+    :class:`~xpnet.train.callbacks.GradientMonitor` and returns its per-layer
+    norms in ``JobResult.grad_norms`` (for ``plot_training``).
+    """
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"run(config) needs a TrainConfig; got {type(config).__name__}")
+    state = _read_checkpoint(resume, config) if resume is not None else None
     start = time.perf_counter()
-    with use_backend(backend):
-        manual_seed(seed)
-        x, y = load_digits(return_images=model == "cnn")  # (N, 64), or images (N, 1, 8, 8)
-        x_train, x_test, y_train, y_test = train_test_split(
-            x, y, test_size=test_size, stratify=y, seed=seed)
-        scaler = StandardScaler().fit(x_train)  # one mean and scale per pixel either way
-        train = TensorDataset(scaler.transform(x_train), y_train)
-        test = TensorDataset(scaler.transform(x_test), y_test)
-        train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed)
-        test_loader = DataLoader(test, batch_size=512)
-        net = MODELS[model]()
+    with use_backend(config.backend):
+        manual_seed(config.seed)
+        x_train, y_train, x_test, y_test = load_data(config)
+        x_train, x_test = model_input(x_train, config.model), model_input(x_test, config.model)
+        scaler = SCALERS[config.scale]() if SCALERS[config.scale] else None
+        if scaler is not None:
+            if state is not None:  # the statistics the run was trained with
+                scaler.load_state_dict(state["extra"]["scaler"])
+            else:
+                scaler.fit(x_train)
+            x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+        batch = len(x_train) if config.batch_size == "full" else config.batch_size
+        train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch,
+                                  shuffle=True, seed=config.seed)
+        test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=512)
+        num_classes = int(max(y_train.max(), y_test.max())) + 1
+        net = build_model(config.model, x_train.shape[1:], num_classes, config.activation,
+                          config.dropout, config.init)
         loss_fn = nn.CrossEntropyLoss()
-        opt = OPTIMIZERS[optimizer](net.parameters(), lr)
-        history = fit(net, loss_fn, opt, train_loader, epochs=epochs, val_loader=test_loader,
-                      progress=progress)
+        opt = OPTIMIZERS[config.optimizer](net.parameters(), config)
+        extra = {"config": config.to_dict(),
+                 "scaler": None if scaler is None else scaler.state_dict()}
+        monitor = GradientMonitor() if monitor_gradients else None
+        cbs = list(callbacks) + [cb for cb in (
+            monitor, ClipGradNorm(config.clip_grad_norm) if config.clip_grad_norm else None,
+            ModelCheckpoint(save, extra=extra) if save is not None else None) if cb is not None]
+        initial_epoch, history = 0, None
+        if state is not None:  # after every draw of the setup, as in the original run
+            initial_epoch, history, _ = restore_training_state(state, net, opt)
+        history = fit(net, loss_fn, opt, train_loader, epochs=config.epochs,
+                      val_loader=test_loader, callbacks=cbs, progress=progress,
+                      initial_epoch=initial_epoch, history=history)
         final = evaluate(net, test_loader, loss_fn)
-    return JobResult(final["accuracy"], final["loss"], history, time.perf_counter() - start)
+    return JobResult(final["accuracy"], final["loss"], history, time.perf_counter() - start,
+                     None if monitor is None else monitor.grad_norms)
