@@ -61,9 +61,11 @@ def test_bad_flags_exit_2_with_usage(argv, capsys):
 @pytest.mark.parametrize("argv,fragment", [
     ("--optimizer adam --momentum 0.5", "momentum applies to the optimizers momentum, nesterov"),
     ("--optimizer nesterov --momentum 0", "momentum must be > 0 for optimizer 'nesterov'"),
-    ("--data mnist/", "--data must be 'digits'"),
+    ("--data {tmp}/mnist/", "does not exist; pass an .npz file or a folder"),
+    ("--data {tmp}/corrupt.npz", "corrupt.npz"),
+    ("--plot {tmp}/no/such/folder/run.png", "--plot {tmp}/no/such/folder/run.png: the folder"),
     ("--resume {tmp}/missing.npz", "--resume {tmp}/missing.npz: no such file"),
-    ("--resume {tmp}/corrupt.npz", "is not an xpnet checkpoint"),
+    ("--resume {tmp}/corrupt.npz", "not a readable xpnet"),
     ("--save {tmp}/no/such/folder/c.npz", "does not exist"),
     ("--optimizer sgd --lr 1e30", "non-finite loss at epoch 1, step 2"),
 ])
@@ -98,8 +100,55 @@ def test_help_documents_every_flag_and_its_examples_parse(capsys):
     assert "examples:" in out
     for line in EXAMPLES.splitlines()[1:]:
         words = shlex.split(line, comments=True)
+        words = words[words.index("xpnet"):]  # also "mpiexec -n 2 python -m xpnet train ..."
         assert words[:2] == ["xpnet", "train"]
         config_from_args(build_parser().parse_args(words[1:]))  # valid as written
+
+
+@pytest.mark.parametrize("model, images", [("mlp", False), ("cnn", True)])
+def test_data_from_an_npz_file_trains_and_is_evaluated_on_its_test_split(model, images, tmp_path,
+                                                                         capsys):
+    """A user's own data: 6x6 images of two classes, bright left half vs bright right half."""
+    rng = numpy.random.default_rng(0)
+    y = rng.integers(0, 2, 240)
+    x = rng.normal(0, 0.3, (240, 6, 6)).astype(numpy.float32)
+    x[y == 0, :, :3] += 1
+    x[y == 1, :, 3:] += 1
+    data = tmp_path / "halves.npz"
+    numpy.savez(data, x_train=x[:200] if images else x[:200].reshape(200, -1), y_train=y[:200],
+                x_test=x[200:] if images else x[200:].reshape(40, -1), y_test=y[200:])
+    assert main(["train", "--model", model, "--data", str(data), "--epochs", "3",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"{model} on {data}" in out
+    accuracy = float(out.split("test accuracy:")[1].split()[0])
+    assert accuracy >= 0.9  # separable by a margin of 3 noise std: near 1.0 after 3 epochs
+
+
+def test_plot_writes_the_curves_and_gradient_norms_of_the_run(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from xpnet.train import plot
+    seen = {}
+    real = plot.plot_training
+
+    def spy(history, path, grad_norms=None):
+        seen.update(epochs=len(history.epochs), layers=sorted(grad_norms))
+        return real(history, path, grad_norms)
+    monkeypatch.setattr(plot, "plot_training", spy)
+    path = tmp_path / "run.png"
+    assert main(["train", "--model", "mlp", "--epochs", "2", "--no-progress",
+                 "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
+    # one gradient-norm series per parameter, named as the model names them
+    assert seen == {"epochs": 2, "layers": sorted(["0.weight", "0.bias", "3.weight", "3.bias",
+                                                   "5.weight", "5.bias"])}
+
+
+def test_info_is_a_subcommand(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "numpy" in out and "backends" in out
 
 
 def _cli(*argv):

@@ -34,8 +34,13 @@ def require_mpi() -> str:
 
 def run(case: str, out_dir, ranks: int = 2, backend: str = "numpy") -> subprocess.CompletedProcess:
     """``mpiexec -n ranks python mpi_worker.py case out_dir`` on ``backend``; killed after TIMEOUT s."""
-    cmd = [require_mpi(), "-n", str(ranks), sys.executable, os.path.join(HERE, "mpi_worker.py"),
-           case, str(out_dir)]
+    return launch([os.path.join(HERE, "mpi_worker.py"), case, str(out_dir)], ranks, backend)
+
+
+def launch(argv: list, ranks: int = 2, backend: str = "numpy") -> subprocess.CompletedProcess:
+    """``mpiexec -n ranks python *argv`` on ``backend`` (stdout and stderr together);
+    killed, and the test failed, after TIMEOUT s."""
+    cmd = [require_mpi(), "-n", str(ranks), sys.executable, *argv]
     env = dict(os.environ, XPNET_BACKEND=backend, PYTHONPATH=ROOT)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -4,6 +4,7 @@ Subcommands, one module each:
   train     train a classifier on the embedded digits, save/resume it (:mod:`.train`)
   bench     time the hot ops and a training step, side by side with PyTorch (:mod:`.bench`)
   selftest  parity checks of a backend against NumPy, e.g. on your GPU (:mod:`.selftest`)
+  info      versions of xpnet, NumPy, CuPy, CUDA; which backends are usable and why not (:mod:`.info`)
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import importlib
 import sys
 from typing import List, Optional
 
-SUBCOMMANDS = ("train", "bench", "selftest")
+SUBCOMMANDS = ("train", "bench", "selftest", "info")
 
 
 def build_parser() -> argparse.ArgumentParser:

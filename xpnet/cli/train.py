@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 from ..backend import backend_names
@@ -12,6 +13,9 @@ EXAMPLES = """examples:
   xpnet train --model mlp --optimizer nesterov --lr 0.05 --batch-size full --epochs 100
   xpnet train --model mlp --epochs 40 --save run.npz      # checkpoint every epoch (+ run.best.npz)
   xpnet train --model mlp --epochs 60 --resume run.npz --save run.npz   # continue it to epoch 60
+  xpnet train --model mlp --activation sigmoid --init xavier --plot run.png   # curves + gradient norms
+  xpnet train --data mnist/ --epochs 3          # a folder with the four MNIST IDX files (or an .npz)
+  mpiexec -n 2 python -m xpnet train --distributed   # data-parallel over 2 processes (pip install 'xpnet[mpi]')
 """
 
 
@@ -50,8 +54,11 @@ def add_parser(sub) -> None:
     add("--model", choices=["mlp", "cnn"], default="cnn",
         help="mlp: Linear-act-Dropout-Linear-act-Linear on flat features; cnn: two conv+batch "
              "norm blocks, max pool, Linear-act-Dropout-Linear (default: cnn)")
-    add("--data", default="digits", metavar="digits",
-        help="the data set: digits, the 1797 8x8 images shipped with xpnet (default)")
+    add("--data", default="digits", metavar="digits|PATH",
+        help="the data set: 'digits' (the 1797 8x8 images shipped with xpnet, split 75/25; the "
+             "default), an .npz with exactly x_train, y_train, x_test, y_test, or a folder "
+             "with the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+             "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; .gz ok)")
     add("--optimizer", choices=list(MOMENTUM_DEFAULTS), default="adam",
         help="sgd: plain SGD; momentum / nesterov: SGD with (Nesterov) momentum; adagrad, "
              "rmsprop, adam, adamw (decoupled weight decay) as in PyTorch (default: adam)")
@@ -90,6 +97,14 @@ def add_parser(sub) -> None:
     add("--resume", metavar="PATH", default=None,
         help="continue the run saved at PATH up to --epochs; every other option must match "
              "the saved run's (--backend may differ); combine with --save to keep saving")
+    add("--plot", metavar="PATH.png", default=None,
+        help="write a PNG of training/test loss and accuracy per epoch and the per-layer "
+             "gradient norms (log scale); needs matplotlib: pip install 'xpnet[plot]'")
+    add("--distributed", action="store_true",
+        help="train data-parallel on every process of an MPI job (mpiexec -n R python -m "
+             "xpnet train --distributed): each rank takes batch-size/R of every batch, "
+             "gradients are averaged; only rank 0 prints, plots and saves "
+             "(pip install 'xpnet[mpi]')")
     add("--no-progress", action="store_true", help="no progress bar (it is only drawn on a "
                                                    "terminal anyway)")
     p.set_defaults(run=run)
@@ -121,18 +136,39 @@ def config_from_args(args):
                        backend=get_backend(args.backend).name)
 
 
+def _check_output(flag: str, path) -> None:
+    """``ValueError`` before training if ``path``'s folder does not exist."""
+    if path is not None:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+
+
 def run(args) -> int:
     from ..train.job import run as run_job
     config = config_from_args(args)
-    if args.save is not None:
-        folder = os.path.dirname(os.path.abspath(args.save))
-        if not os.path.isdir(folder):
-            raise ValueError(f"--save {args.save}: the folder {folder} does not exist")
-    print(f"xpnet train: {config.model} on {config.data}, backend {config.backend}, "
-          f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
-          f"lr={config.lr}, seed {config.seed}", flush=True)
-    result = run_job(config, save=args.save, resume=args.resume, progress=not args.no_progress,
-                     callbacks=[_PrintEpochs()])
-    print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "
-          f"{result.seconds:.1f} s)")
+    _check_output("--save", args.save)
+    _check_output("--plot", args.plot)
+    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+        raise ValueError(f"--plot {args.plot} needs matplotlib: pip install 'xpnet[plot]'")
+    rank, world = 0, 1
+    if args.distributed:
+        from .. import distributed
+        rank, world = distributed.setup(config.backend)
+    main = rank == 0  # only rank 0 prints, plots and saves
+    if main:
+        ranks = f" on {world} ranks" if args.distributed else ""
+        print(f"xpnet train: {config.model} on {config.data}, backend {config.backend}{ranks}, "
+              f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
+              f"lr={config.lr}, seed {config.seed}", flush=True)
+    result = run_job(config, save=args.save, resume=args.resume,
+                     progress=main and not args.no_progress,
+                     callbacks=[_PrintEpochs()] if main else [],
+                     monitor_gradients=args.plot is not None, distributed=args.distributed)
+    if main:
+        print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "
+              f"{result.seconds:.1f} s)")
+        if args.plot is not None:
+            from ..train.plot import plot_training
+            print(f"wrote {plot_training(result.history, args.plot, result.grad_norms)}")
     return 0

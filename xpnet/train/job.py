@@ -3,7 +3,8 @@
 Steps, each one a library call a user can copy:
 
 1. the data: the embedded 8x8 digits (1797 images, no download) with a
-   stratified ``train_test_split``;
+   stratified ``train_test_split``, or the train/test arrays of a file
+   (:func:`xpnet.data.load_dataset`: an ``.npz`` or MNIST IDX files);
 2. feature scaling fitted on the training data only (``StandardScaler``,
    ``MinMaxScaler`` or none);
 3. a ``DataLoader`` per split (the training one shuffled with the seed);
@@ -21,6 +22,18 @@ model, optimizer, scaler, random generator and history, and trains epochs
 ``k+1 .. config.epochs``.  On the NumPy backend the result is bit-identical
 to an uninterrupted run.
 
+``run(config, distributed=True)`` trains data-parallel on every process of
+the MPI job (``mpiexec -n R python -m xpnet train --distributed``; one
+process without a launcher is a job of one): each rank builds the same
+model, :class:`~xpnet.distributed.DistributedDataParallel` averages the
+gradients, and the training loader gives rank ``r`` its ``batch_size / R``
+share of every global batch, so the global batch stays ``batch_size``.  Only
+rank 0 writes checkpoints; every rank can resume from the same one (each rank
+then draws its own dropout masks from a generator seeded by the seed, its rank
+and the epoch, so a distributed resume is not bit-identical to the
+uninterrupted run).  The epoch's training loss and accuracy are rank 0's
+share; the test metrics are the whole test set's, the same on every rank.
+
 >>> result = run(TrainConfig(model="mlp", epochs=1), progress=False)
 >>> 0.0 <= result.test_accuracy <= 1.0
 True
@@ -35,8 +48,8 @@ from typing import Dict, List, Optional, Sequence
 from .. import nn, optim
 from ..backend import use_backend
 from ..checkpoint import load
-from ..data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset, load_digits,
-                    train_test_split)
+from ..data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset, load_dataset,
+                    load_digits, train_test_split)
 from ..random import manual_seed
 from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint
 from .config import TrainConfig
@@ -75,8 +88,7 @@ def load_data(config: TrainConfig):
     """``(x_train, y_train, x_test, y_test)`` as host arrays; images ``(N, C, H, W)``
     (or flat features) and int64 labels."""
     if config.data != "digits":
-        raise ValueError(f"--data must be 'digits' (data files are not supported yet); "
-                         f"got {config.data!r}")
+        return load_dataset(config.data)
     x, y = load_digits(return_images=True)  # (N, 1, 8, 8)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=config.test_size, stratify=y, seed=config.seed)
@@ -116,13 +128,29 @@ def _read_checkpoint(path, config: TrainConfig) -> dict:
     return state
 
 
+def _shards(config: TrainConfig, distributed: bool, n_train: int):
+    """``(rank, world, per-rank batch)``: the data-parallel split of the global batch."""
+    rank, world = 0, 1
+    if distributed:
+        from .. import distributed as dist
+        rank, world = dist.setup(config.backend)
+    batch = n_train if config.batch_size == "full" else config.batch_size
+    if config.batch_size != "full" and batch % world:
+        raise ValueError(f"--batch-size {batch} must be divisible by the number of ranks "
+                         f"({world}): each rank takes an equal share of every batch")
+    return rank, world, -(-batch // world)
+
+
 def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
-        callbacks: Sequence = (), monitor_gradients: bool = False) -> JobResult:
+        callbacks: Sequence = (), monitor_gradients: bool = False,
+        distributed: bool = False) -> JobResult:
     """Train as ``config`` says and return the test accuracy (see the module docstring).
 
     ``callbacks`` are added to ``fit``'s; ``monitor_gradients`` adds a
     :class:`~xpnet.train.callbacks.GradientMonitor` and returns its per-layer
-    norms in ``JobResult.grad_norms`` (for ``plot_training``).
+    norms in ``JobResult.grad_norms`` (for ``plot_training``); ``distributed``
+    trains data-parallel across the ranks of an MPI job (``save`` is then
+    written by rank 0 only).
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"run(config) needs a TrainConfig; got {type(config).__name__}")
@@ -139,9 +167,9 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
             else:
                 scaler.fit(x_train)
             x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-        batch = len(x_train) if config.batch_size == "full" else config.batch_size
+        rank, world, batch = _shards(config, distributed, len(x_train))
         train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch,
-                                  shuffle=True, seed=config.seed)
+                                  shuffle=True, seed=config.seed, num_replicas=world, rank=rank)
         test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=512)
         num_classes = int(max(y_train.max(), y_test.max())) + 1
         net = build_model(config.model, x_train.shape[1:], num_classes, config.activation,
@@ -153,11 +181,18 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
         monitor = GradientMonitor() if monitor_gradients else None
         cbs = list(callbacks) + [cb for cb in (
             monitor, ClipGradNorm(config.clip_grad_norm) if config.clip_grad_norm else None,
-            ModelCheckpoint(save, extra=extra) if save is not None else None) if cb is not None]
+            ModelCheckpoint(save, extra=extra) if save is not None and rank == 0 else None)
+            if cb is not None]
         initial_epoch, history = 0, None
         if state is not None:  # after every draw of the setup, as in the original run
             initial_epoch, history, _ = restore_training_state(state, net, opt)
-        history = fit(net, loss_fn, opt, train_loader, epochs=config.epochs,
+        model = net
+        if distributed:
+            from ..distributed import DistributedDataParallel
+            model = DistributedDataParallel(net)  # rank 0's weights on every rank
+            if rank > 0:  # own dropout masks; tuple hashes of ints are the same in every process
+                manual_seed(hash((config.seed, rank, initial_epoch)) & (2**63 - 1))
+        history = fit(model, loss_fn, opt, train_loader, epochs=config.epochs,
                       val_loader=test_loader, callbacks=cbs, progress=progress,
                       initial_epoch=initial_epoch, history=history)
         final = evaluate(net, test_loader, loss_fn)

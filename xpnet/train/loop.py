@@ -47,6 +47,7 @@ class Loop:
         history: the :class:`History`; record: the current epoch's dict (set at its end).
         stop: set to True in a hook to end training after the current epoch.
         error: the exception ``fit`` is raising, in ``on_train_end``; else None.
+        net: ``model`` without a data-parallel wrapper (see :attr:`net`).
     """
 
     def __init__(self, model, loss_fn, optimizer, train_loader, val_loader, scheduler,
@@ -61,6 +62,15 @@ class Loop:
         self.step_loss, self.step_finite = float("nan"), True
         self.history, self.record = history, {}
         self.stop, self.error = False, None
+
+    @property
+    def net(self):
+        """The model a checkpoint, a monitor or a message should name: ``model`` itself,
+        or the module a wrapper such as ``DistributedDataParallel`` holds in its
+        ``module`` attribute (as in PyTorch, a checkpoint stores the wrapped module's
+        state dict, so it loads with or without the wrapper)."""
+        inner = getattr(self.model, "module", None)
+        return inner if inner is not None and hasattr(inner, "state_dict") else self.model
 
 
 def _fetch_step(loss, parameters) -> Tuple[float, bool]:

@@ -48,7 +48,7 @@ def training_state(loop, extra: Optional[Dict[str, Any]] = None) -> Dict[str, An
     """The resumable state after ``loop.epoch`` (see the module docstring); ``extra`` is
     stored as given (anything :func:`xpnet.save` can write)."""
     return {"epoch": loop.epoch, "step": loop.step,
-            "model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(),
+            "model": loop.net.state_dict(), "optimizer": loop.optimizer.state_dict(),
             "scheduler": None if loop.scheduler is None else loop.scheduler.state_dict(),
             "history": [dict(r) for r in loop.history.epochs],
             "rng": get_rng_state(), "extra": {} if extra is None else extra}

@@ -90,11 +90,11 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, loop) -> None:
         if self._observe(loop.record):
             if self.restore_best_weights:
-                self.best_weights = copy_state(loop.model)
+                self.best_weights = copy_state(loop.net)
         elif self.wait >= self.patience:  # only an epoch that did not improve stops
             self.stopped_epoch = loop.epoch
             loop.stop = True
 
     def on_train_end(self, loop) -> None:
         if self.restore_best_weights and self.best_weights is not None and loop.error is None:
-            loop.model.load_state_dict(self.best_weights)
+            loop.net.load_state_dict(self.best_weights)

@@ -54,7 +54,7 @@ class GradientMonitor(Callback):
         self._count = 0
 
     def on_train_begin(self, loop) -> None:
-        self._params = list(loop.model.named_parameters())
+        self._params = list(loop.net.named_parameters())
         self.history = {s: {name: [] for name, _ in self._params} for s in STATS}
 
     def on_epoch_begin(self, loop) -> None:

@@ -73,15 +73,15 @@ class TerminateOnNaN(Callback):
     def on_after_backward(self, loop) -> None:
         if loop.step_finite:
             return
-        bad = nonfinite_gradients(loop.model)
+        bad = nonfinite_gradients(loop.net)
         first = bad[0] if bad else None
-        n_params = sum(1 for _ in loop.model.parameters())
+        n_params = sum(1 for _ in loop.net.parameters())
         loss = loop.step_loss
         what = "non-finite loss" if not math.isfinite(loss) else "non-finite gradient"
         where = (f"the first parameter with a non-finite gradient is {first!r} "
                  f"({len(bad)} of {n_params} parameters)" if bad else
                  "every gradient is finite")
-        overflowed = next((name for name, p in loop.model.named_parameters() if not _finite(p)),
+        overflowed = next((name for name, p in loop.net.named_parameters() if not _finite(p)),
                           None)
         weights = (f"the step was not taken, so the weights are those after step "
                    f"{loop.step - 1}" if overflowed is None else

@@ -1,0 +1,49 @@
+"""``mpiexec -n 2 python -m xpnet train --distributed``: one job, rank 0 alone prints and saves.
+
+The data-parallel run with per-rank batch B/2 must train the model a single
+process trains with batch B: compared here through the checkpoints both
+write, with dropout off (each rank draws its own masks) and plain SGD with
+momentum, in float32, so within the float32 row of the tolerance table (the
+two runs sum each gradient in a different order, ~1e-7 relative per step).
+The training set (an ``.npz`` given with ``--data``) has 1024 samples, a
+multiple of the batch: with a short last batch the ranks pad it with a repeated
+sample (as PyTorch's DistributedSampler) and the runs would differ there.
+"""
+import numpy
+import pytest
+
+import xpnet
+from mpi_jobs import launch
+from tolerances import assert_close
+from xpnet.cli import main
+
+ARGS = ["--model", "mlp", "--batch-size", "64", "--dropout", "0", "--optimizer", "momentum", "--lr", "0.05",
+        "--epochs", "2", "--no-progress"]
+
+
+def test_two_ranks_train_what_one_process_trains_and_only_rank_0_speaks(tmp_path):
+    x, y = xpnet.data.load_digits()
+    data = tmp_path / "digits1024.npz"
+    numpy.savez(data, x_train=x[:1024], y_train=y[:1024], x_test=x[1024:], y_test=y[1024:])
+    args = ["--data", str(data), *ARGS]
+    job = launch(["-m", "xpnet", "train", "--distributed", "--save", str(tmp_path / "two.xpt"),
+                  *args])
+    assert job.returncode == 0, job.stdout
+    assert job.stdout.count("test accuracy:") == 1 and "on 2 ranks" in job.stdout, job.stdout
+    assert main(["train", "--save", str(tmp_path / "one.xpt"), *args]) == 0
+    two, one = xpnet.load(tmp_path / "two.xpt"), xpnet.load(tmp_path / "one.xpt")
+    assert two["step"] == one["step"] == 2 * 1024 // 64  # the same number of global batches
+    assert sorted(two["model"]) == sorted(one["model"])  # saved unwrapped: no "module." prefix
+    for key, w in one["model"].items():
+        assert_close(two["model"][key], w)
+    # training moved the weights (so the comparison is not trivial), and both runs agree on it
+    assert two["history"][1]["val_loss"] < two["history"][0]["val_loss"]
+    assert_close(numpy.array([r["val_loss"] for r in two["history"]]),
+                 numpy.array([r["val_loss"] for r in one["history"]]), "float32")
+
+
+def test_a_global_batch_the_ranks_cannot_share_is_refused_on_every_rank(tmp_path):
+    job = launch(["-m", "xpnet", "train", "--distributed", *ARGS, "--batch-size", "63"])
+    assert job.returncode != 0
+    assert "--batch-size 63 must be divisible by the number of ranks (2)" in job.stdout
+    assert "Traceback" not in job.stdout
