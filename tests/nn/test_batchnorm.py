@@ -149,3 +149,15 @@ def test_bad_input_names_layer_and_shapes(make, x_shape, fragment):
 def test_bad_hyperparameters(kwargs):
     with pytest.raises(ValueError):
         nn.BatchNorm2d(**kwargs)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_input_of_another_backend_names_the_arguments(affine):
+    """Without affine parameters only the running statistics are on the layer's backend:
+    the mixture must still be a TypeError naming them, with nothing updated."""
+    layer = nn.BatchNorm1d(3, affine=affine)
+    x = xpnet.tensor(numpy.ones((4, 3), numpy.float32), backend="array_api_strict")
+    with pytest.raises(TypeError, match="mixes tensors of backend") as err:
+        layer(x)
+    assert "input and " + ("weight" if affine else "running_mean") in str(err.value)
+    assert int(layer.num_batches_tracked.item()) == 0

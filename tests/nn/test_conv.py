@@ -159,3 +159,10 @@ def test_functional_conv2d_channel_mismatch_names_shapes():
         F.conv2d(xpnet.randn(1, 4, 6, 6), xpnet.randn(4, 3, 3, 3), groups=2)
     with pytest.raises(ValueError, match="divisible by groups"):
         F.conv2d(xpnet.randn(1, 6, 6, 6), xpnet.randn(5, 3, 3, 3), groups=2)
+
+
+def test_input_of_another_backend_names_input_and_weight():
+    layer = nn.Conv2d(1, 2, 3)
+    x = xpnet.tensor(numpy.ones((1, 1, 4, 4), numpy.float32), backend="array_api_strict")
+    with pytest.raises(TypeError, match=r"mixes tensors of backend .* \(input and weight\)"):
+        layer(x)

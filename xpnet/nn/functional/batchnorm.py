@@ -46,7 +46,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     updated in place (without gradient).  weight, bias: (C,) or None (1 and 0).
     Returns a tensor shaped like ``input``.
     """
-    input, weight, bias = as_tensors(input, weight, bias)
+    input, weight, bias, running_mean, running_var = as_tensors(
+        input, weight, bias, running_mean, running_var,
+        names=("input", "weight", "bias", "running_mean", "running_var"))
     if not 0.0 <= float(momentum) <= 1.0:
         raise ValueError(f"{layer}: momentum must be in [0, 1]; got {momentum!r}")
     if not float(eps) > 0.0:

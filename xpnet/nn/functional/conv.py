@@ -53,7 +53,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> conv2d(x, w).shape
     (1, 1, 2, 2)
     """
-    input, weight, bias = as_tensors(input, weight, bias)
+    input, weight, bias = as_tensors(input, weight, bias, names=("input", "weight", "bias"))
     stride = pair(stride, f"{layer}: stride", 1)
     dilation = pair(dilation, f"{layer}: dilation", 1)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:

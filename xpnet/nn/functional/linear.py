@@ -28,7 +28,7 @@ def linear(input, weight, bias=None):
     >>> linear(x, w, xpnet.tensor([0.0, 0.5, 1.0])).numpy()
     array([[ 1. ,  3.5, -1. ]], dtype=float32)
     """
-    x, w, b = as_tensors(input, weight, bias)
+    x, w, b = as_tensors(input, weight, bias, names=("input", "weight", "bias"))
     _check(x, w, b)
     xp = x.backend.xp
     xd, wd = x.data, w.data
