@@ -166,3 +166,14 @@ def test_input_of_another_backend_names_input_and_weight():
     x = xpnet.tensor(numpy.ones((1, 1, 4, 4), numpy.float32), backend="array_api_strict")
     with pytest.raises(TypeError, match=r"mixes tensors of backend .* \(input and weight\)"):
         layer(x)
+
+
+def test_empty_batch_gives_empty_output_and_zero_gradients(backend_name):
+    """As torch: N = 0 is a valid batch (the last, empty, batch of a loader)."""
+    layer = nn.Conv2d(2, 3, 3, padding=1)
+    x = xpnet.zeros(0, 2, 5, 4, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (0, 3, 5, 4) and y.dtype == xpnet.float32
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 4)
+    assert not layer.weight.grad.numpy().any() and not layer.bias.grad.numpy().any()

@@ -102,6 +102,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     be, xp = input.backend, input.backend.xp
     x_shape, w_shape = input.shape, weight.shape
+    if n == 0:  # an empty batch, as PyTorch: an empty output, zero gradients
+        def empty_backward(g):
+            return (xp.zeros(input.data.shape, dtype=g.dtype), xp.zeros_like(weight.data),
+                    None if bias is None else xp.zeros_like(bias.data))
+        return record(xp.zeros((0, k, p, q), dtype=input.data.dtype), (input, weight, bias),
+                      empty_backward)
     y = be.conv2d_forward(input.data, weight.data, None if bias is None else bias.data,
                           stride, padding, dilation, groups)
 
