@@ -161,3 +161,15 @@ def test_input_of_another_backend_names_the_arguments(affine):
         layer(x)
     assert "input and " + ("weight" if affine else "running_mean") in str(err.value)
     assert int(layer.num_batches_tracked.item()) == 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "bool"])
+def test_input_dtype_must_be_the_layers(backend_name, dtype):
+    """As torch ("mixed dtype"): a float32 layer refuses float64 input instead of returning
+    float64; integer input is a TypeError naming input, not the backend's message about 'x'."""
+    layer = nn.BatchNorm2d(2)
+    with pytest.raises(TypeError, match="input") as err:
+        layer(xpnet.ones(3, 2, 2, 2, dtype=dtype))
+    assert dtype in str(err.value)
+    assert int(layer.num_batches_tracked.item()) == 0
+    numpy.testing.assert_array_equal(layer.running_mean.numpy(), numpy.zeros(2, numpy.float32))

@@ -22,12 +22,18 @@ from ...autograd.function import as_tensors, record
 def _check(input, running_mean, running_var, weight, bias, training, layer):
     if input.ndim < 2:
         raise ValueError(f"{layer}: input must be (N, C) or (N, C, *); got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{layer}: input must be floating point; got dtype {input.dtype} "
+                        f"(convert with .float())")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"{layer}: {name} must have shape ({c},) for input of shape "
                              f"{input.shape} ({c} channels); got {t.shape}")
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{layer}: input dtype {input.dtype} differs from {name} dtype "
+                            f"{t.dtype}; cast one with .to(...)")
     if training:
         m = input.numel() // max(c, 1)
         if m <= 1:
