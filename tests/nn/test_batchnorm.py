@@ -173,3 +173,13 @@ def test_input_dtype_must_be_the_layers(backend_name, dtype):
     assert dtype in str(err.value)
     assert int(layer.num_batches_tracked.item()) == 0
     numpy.testing.assert_array_equal(layer.running_mean.numpy(), numpy.zeros(2, numpy.float32))
+
+
+def test_empty_batch_in_eval_mode(backend_name):
+    """As torch: evaluation normalizes with the running statistics, so N = 0 is fine."""
+    layer = nn.BatchNorm1d(3).eval()
+    x = xpnet.zeros(0, 3, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (0, 3) and y.dtype == xpnet.float32
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)

@@ -73,7 +73,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             return gx, gw, gb
         return record(y, (input, weight, bias), backward)
 
-    y = be.batch_norm_forward_inference(input.data, w, b, rm, rv, float(eps))
+    if input.numel() == 0:  # an empty batch in evaluation, as torch: nothing to normalize
+        y = xp.zeros(input.data.shape, dtype=input.data.dtype)
+    else:
+        y = be.batch_norm_forward_inference(input.data, w, b, rm, rv, float(eps))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
 
