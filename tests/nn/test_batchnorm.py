@@ -183,3 +183,13 @@ def test_empty_batch_in_eval_mode(backend_name):
     assert y.shape == (0, 3) and y.dtype == xpnet.float32
     y.sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("name, value, error", [
+    ("eps", "1e-5", TypeError), ("momentum", "0.1", TypeError),   # were read with float()
+    ("eps", [1e-5], TypeError), ("momentum", float("nan"), ValueError)])
+def test_hyperparameters_must_be_real_numbers(name, value, error):
+    with pytest.raises(error, match=name):
+        nn.BatchNorm1d(3, **{name: value})
+    with pytest.raises(error, match=name):
+        F.batch_norm(xpnet.ones(4, 3), None, None, training=True, **{name: value})

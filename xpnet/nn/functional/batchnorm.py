@@ -17,6 +17,7 @@ never E[x^2] - E[x]^2).  With ``xhat = (x - mean) * invstd``::
 from __future__ import annotations
 
 from ...autograd.function import as_tensors, record
+from ._loss_common import check_number
 
 
 def _check(input, running_mean, running_var, weight, bias, training, layer):
@@ -55,10 +56,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     input, weight, bias, running_mean, running_var = as_tensors(
         input, weight, bias, running_mean, running_var,
         names=("input", "weight", "bias", "running_mean", "running_var"))
-    if not 0.0 <= float(momentum) <= 1.0:
-        raise ValueError(f"{layer}: momentum must be in [0, 1]; got {momentum!r}")
-    if not float(eps) > 0.0:
-        raise ValueError(f"{layer}: eps must be > 0; got {eps!r}")
+    check_number(layer, "momentum", momentum, low=0.0, high=1.0)
+    check_number(layer, "eps", eps, low=0, low_open=True)
     _check(input, running_mean, running_var, weight, bias, training, layer)
     be, xp = input.backend, input.backend.xp
     raw = [None if t is None else t.data for t in (weight, bias, running_mean, running_var)]
