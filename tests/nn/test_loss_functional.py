@@ -526,3 +526,20 @@ def test_mixed_backends_raise():
     t = xpnet.tensor(np.array([0, 1]), backend="array_api_strict")
     with pytest.raises(TypeError, match="mixes tensors of backend 'numpy' and 'array_api_strict'"):
         F.cross_entropy(x, t)
+
+
+@pytest.mark.parametrize("fn", [F.nll_loss, F.cross_entropy], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape, target", [((0,), 0), ((2, 0), [0, 0])])
+def test_no_classes_and_every_target_ignored(backend_name, fn, shape, target):
+    """C = 0 with every target = ignore_index: 'none' is all zeros, 'sum' 0, 'mean' NaN
+    (a mean over nothing, as torch); the class lookup raised IndexError."""
+    x = xpnet.zeros(*shape, requires_grad=True)
+    t = xpnet.tensor(target)
+    assert fn(x, t, ignore_index=0, reduction="none").numpy().tolist() == np.zeros(
+        np.shape(target)).tolist()
+    total = fn(x, t, ignore_index=0, reduction="sum")
+    assert total.item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(fn(x, t, ignore_index=0).item())
+    total.backward()
+    assert x.grad.shape == shape

@@ -81,6 +81,10 @@ def _index_loss(logp, target, w, ignore_index, reduction, smoothing):
     xp = logp.backend.xp
     z, t = logp.data, target.data
     C, nd = z.shape[1], z.ndim
+    if C == 0:  # no classes: every target is ignore_index (checked), nothing to pick
+        none = xp.zeros(t.shape, dtype=z.dtype)
+        return record(_reduce(xp, none, reduction, xp.sum(none)), (logp,),
+                      lambda g: (xp.zeros(z.shape, dtype=z.dtype),))
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     index = xp.expand_dims(safe, axis=1)                  # (N, 1, d1, ...)
