@@ -543,3 +543,12 @@ def test_no_classes_and_every_target_ignored(backend_name, fn, shape, target):
         assert np.isnan(fn(x, t, ignore_index=0).item())
     total.backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_probability_targets_without_classes(shape):
+    """C = 0: label smoothing divided by C (ZeroDivisionError); the mean is NaN, as torch."""
+    x, y = xpnet.zeros(*shape), xpnet.zeros(*shape)
+    assert F.cross_entropy(x, y, label_smoothing=0.1, reduction="sum").item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.cross_entropy(x, y, label_smoothing=0.1).item())

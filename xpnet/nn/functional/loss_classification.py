@@ -122,11 +122,11 @@ def _probability_loss(logp, y, w, reduction, smoothing):
     xp = logp.backend.xp
     z = logp.data
     C, nd = z.shape[1], z.ndim
-    q = y.data if smoothing == 0 else (1 - smoothing) * y.data + smoothing / C
+    q = y.data if smoothing == 0 or C == 0 else (1 - smoothing) * y.data + smoothing / C
     wc = None if w is None else _along_classes(xp, w, nd)
     wq = q if wc is None else wc * q
     loss = -xp.sum(z * wq, axis=1)
-    n = math.prod(loss.shape)
+    n = math.prod(loss.shape) if C else 0  # no classes: a mean over nothing (NaN, as torch)
 
     def backward(g):
         r = _upstream(g, reduction, n)
