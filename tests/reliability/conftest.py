@@ -1,7 +1,7 @@
 """The bad-input suite: torch on one thread, and the number of examples tried, printed at the end."""
 import pytest
 
-from reliability_oracle import EXAMPLES_TRIED, torch
+from reliability_oracle import EXAMPLES_TRIED, OUTCOMES, torch
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -21,4 +21,5 @@ def pytest_terminal_summary(terminalreporter):
     if EXAMPLES_TRIED:
         total = sum(EXAMPLES_TRIED.values())
         terminalreporter.write_line(
-            f"reliability: {total} generated cases tried by {len(EXAMPLES_TRIED)} properties")
+            f"reliability: {total} generated cases tried by {len(EXAMPLES_TRIED)} properties ("
+            + ", ".join(f"{n} {k}" for k, n in sorted(OUTCOMES.items())) + ")")

@@ -73,4 +73,4 @@ def _activation(c):
 
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_activation_bad_input(budget):
-    run_property("layers.activations", activation_cases(), _activation, 300, budget)
+    run_property("layers.activations", activation_cases(), _activation, 600, budget)

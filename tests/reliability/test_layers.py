@@ -188,7 +188,7 @@ def batchnorm_cases(draw):
                          bad=(-0.1, 1.5, float("nan"), "0.1"))
     c = features if is_int(features, 1) else 2
     spatial = [draw(st.integers(1, 3)) for _ in range(2 if two_d else draw(st.integers(0, 1)))]
-    shape = [draw(st.integers(0, 3)), c] + spatial
+    shape = [draw(st.integers(1, 4)), c] + spatial
     spec = draw(input_spec(shape, channel_axis=1, ranks=(1, 5)))
     return dict(two_d=two_d, features=features, eps=eps, momentum=momentum, spec=spec,
                 affine=draw(st.booleans()), track=draw(st.booleans()),
@@ -361,8 +361,10 @@ def _dropout(c):
 
 @st.composite
 def flatten_cases(draw):
-    dims = [maybe_bad(draw, st.integers(-4, 3), bad=(1.0, True, None, "1")) for _ in range(2)]
     shape = draw(st.lists(st.integers(0, 3), max_size=4))
+    n = max(len(shape), 1)
+    dims = [maybe_bad(draw, st.integers(-n, n - 1), bad=(n, -n - 1, 1.0, True, None, "1"))
+            for _ in range(2)]
     return dict(start=dims[0], end=dims[1], spec=draw(input_spec(shape)), backend=draw(backends))
 
 
@@ -396,12 +398,12 @@ def _flatten(c):
 
 
 PROPERTIES = {
-    "linear": (linear_cases(), _linear, 150),
-    "conv2d": (conv_cases(), _conv, 250),
-    "batchnorm": (batchnorm_cases(), _batchnorm, 200),
-    "pooling": (pool_cases(), _pool, 200),
-    "dropout": (dropout_cases(), _dropout, 100),
-    "flatten": (flatten_cases(), _flatten, 100),
+    "linear": (linear_cases(), _linear, 300),
+    "conv2d": (conv_cases(), _conv, 600),
+    "batchnorm": (batchnorm_cases(), _batchnorm, 500),
+    "pooling": (pool_cases(), _pool, 500),
+    "dropout": (dropout_cases(), _dropout, 200),
+    "flatten": (flatten_cases(), _flatten, 200),
 }
 
 

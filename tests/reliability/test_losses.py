@@ -206,7 +206,7 @@ def _difference(c, rule):
 
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_loss_bad_input(budget):
-    run_property("losses", loss_cases(), _loss, 400, budget)
+    run_property("losses", loss_cases(), _loss, 1000, budget)
 
 
 def test_class_weights_are_copied():
