@@ -1,4 +1,4 @@
-"""The bad-input suite: torch on one thread, and the number of examples tried, printed at the end."""
+"""The bad-input suite: torch on one thread; the number of examples tried, printed at the end."""
 import pytest
 
 from reliability_oracle import EXAMPLES_TRIED, OUTCOMES, torch

@@ -153,7 +153,7 @@ def specs(draw, shape, dtype=None, allow_special=True, allow_mixed=True):
 
 
 def build(spec: Spec, backend: str):
-    """The xpnet input for ``spec`` on ``backend``: a raw NumPy array (numpy backend) or a tensor."""
+    """The xpnet input for ``spec`` on ``backend``: a raw NumPy array or a tensor."""
     host = spec.host()
     if spec.container == "numpy" and backend in ("numpy", "cudasim"):
         return host  # passed as it is: the function must not write into it

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from xpnet import nn
 
 from layer_cases import backends, input_spec, is_int, is_real, maybe_bad, torch_lenient
-from reliability_oracle import BUDGETS, Invalid, Valid, build, check_case, run_property, torch, to_torch
+from reliability_oracle import (BUDGETS, Invalid, Valid, build, check_case, run_property, torch,
+                                to_torch)
 
 #: name -> (the hyper-parameter's name, a strategy of valid values, bad values)
 ACTIVATIONS = {

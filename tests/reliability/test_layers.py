@@ -32,7 +32,8 @@ from xpnet import nn
 
 from layer_cases import (as_pair, backends, empty_lenient, input_problem, input_spec, is_int,
                          is_real, maybe_bad, pool_out, torch_lenient)
-from reliability_oracle import BUDGETS, Invalid, Valid, build, check_case, run_property, torch, to_torch
+from reliability_oracle import (BUDGETS, Invalid, Valid, build, check_case, run_property, torch,
+                                to_torch)
 
 MIXED = "tensors of two backends: torch has no analogue (mixed devices)"
 LENIENT = "torch reads True as 1 and (k,) as (k, k); xpnet refuses both"

@@ -75,7 +75,8 @@ def loss_cases(draw):
         t_shape[-1] += 1
     target_spec = draw(specs(tuple(t_shape), dtype=t_dtype, allow_special=False))
     if name in CLASS and not probabilities:
-        target_spec.low, target_spec.high = (0, max(C - 1, 0)) if draw(st.integers(0, 5)) else (-1, C)
+        in_range = draw(st.integers(0, 5)) > 0
+        target_spec.low, target_spec.high = (0, max(C - 1, 0)) if in_range else (-1, C)
     else:
         target_spec.low, target_spec.high = 0.0, 1.0
     if name in CLASS + ("BCELoss", "BCEWithLogitsLoss") and draw(st.integers(0, 3)) == 0:
@@ -128,7 +129,8 @@ def _rule(c):
             problems.append("target")
         per_element = x.shape if name in ELEMENTWISE else x.shape[:1] + x.shape[2:] if len(
             x.shape) > 1 else ()
-        if c["probabilities"] and is_int(o.get("ignore_index"), 0) and "ignore_index" not in problems:
+        if (c["probabilities"] and is_int(o.get("ignore_index"), 0)
+                and "ignore_index" not in problems):
             problems.append("ignore_index")
     else:
         if name == "MultiMarginLoss" and len(x.shape) > 2:
