@@ -177,3 +177,10 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(backend_name):
     y.sum().backward()
     assert x.grad.shape == (0, 2, 5, 4)
     assert not layer.weight.grad.numpy().any() and not layer.bias.grad.numpy().any()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 0, 3), (2, 1, 4, 0)])
+def test_empty_image_is_refused_even_with_padding(shape):
+    """As torch: padding=1 turned a 0-row image into an output of zeros plus bias."""
+    with pytest.raises(ValueError, match="input must have non-empty H and W"):
+        nn.Conv2d(1, 2, 1, padding=1)(xpnet.zeros(*shape))

@@ -141,6 +141,8 @@ def _conv_rule(c):
     if len(spec.shape) != 4 or spec.shape[1] != c["in_c"] or input_problem(spec):
         return Invalid("input")
     n, _, h, w = spec.shape
+    if h == 0 or w == 0:  # only the batch may be empty
+        return Invalid("input")
     if padding == "same":
         out = (h, w)
     else:

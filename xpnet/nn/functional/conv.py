@@ -65,6 +65,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         raise ValueError(f"{layer}: weight must be 4-D (K, C/groups, R, S); got shape {weight.shape}")
     n, c, h, w = input.shape
     k, cg, r, s = weight.shape
+    if h == 0 or w == 0:  # padding would make an image out of nothing; torch refuses too
+        raise ValueError(f"{layer}: input must have non-empty H and W (only N may be 0); "
+                         f"got shape {input.shape}")
     if c % groups or k % groups:
         raise ValueError(f"{layer}: in_channels ({c}) and out_channels ({k}) must both be "
                          f"divisible by groups ({groups})")
