@@ -14,6 +14,12 @@ from hypothesis import strategies as st
 
 from reliability_oracle import BACKENDS, Invalid, Spec, specs
 
+# the reasons, shared by the layer properties, why torch is no oracle for a case
+MIXED = "tensors of two backends: torch has no analogue (mixed devices)"
+LENIENT = "torch reads True as 1 and (k,) as (k, k); xpnet refuses both"
+UNBATCHED = ("xpnet takes batched (N, C, H, W) input only; torch also takes (C, H, W) (and "
+             "adaptive pooling more leading axes)")
+
 #: values a size-like hyper-parameter (an int >= some minimum) must refuse
 BAD_INTS = (0, -1, 2.0, 1.5, True, "2", None, float("nan"))
 #: values a real hyper-parameter (a float) must refuse or treat by its range
