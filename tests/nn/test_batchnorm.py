@@ -193,3 +193,13 @@ def test_hyperparameters_must_be_real_numbers(name, value, error):
         nn.BatchNorm1d(3, **{name: value})
     with pytest.raises(error, match=name):
         F.batch_norm(xpnet.ones(4, 3), None, None, training=True, **{name: value})
+
+
+@pytest.mark.parametrize("given", ["running_mean", "running_var"])
+def test_running_statistics_come_in_pairs(given):
+    """As torch: one statistic without the other was accepted (and updated alone)."""
+    stats = dict(running_mean=None, running_var=None)
+    stats[given] = xpnet.ones(3)
+    with pytest.raises(ValueError, match="running_mean and running_var must both be"):
+        F.batch_norm(xpnet.randn(4, 3), training=True, **stats)
+    numpy.testing.assert_array_equal(stats[given].numpy(), numpy.ones(3, numpy.float32))

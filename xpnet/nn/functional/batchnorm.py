@@ -35,6 +35,10 @@ def _check(input, running_mean, running_var, weight, bias, training, layer):
         if t is not None and t.dtype != input.dtype:
             raise TypeError(f"{layer}: input dtype {input.dtype} differs from {name} dtype "
                             f"{t.dtype}; cast one with .to(...)")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{layer}: running_mean and running_var must both be tensors or both be "
+                         f"None; got running_mean={'None' if running_mean is None else 'a tensor'}"
+                         f", running_var={'None' if running_var is None else 'a tensor'}")
     if training:
         m = input.numel() // max(c, 1)
         if m <= 1:
