@@ -184,3 +184,13 @@ def test_empty_image_is_refused_even_with_padding(shape):
     """As torch: padding=1 turned a 0-row image into an output of zeros plus bias."""
     with pytest.raises(ValueError, match="input must have non-empty H and W"):
         nn.Conv2d(1, 2, 1, padding=1)(xpnet.zeros(*shape))
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_bias_dtype_must_be_the_inputs(n):
+    """The backend's message spoke of 'x'; with an empty batch the mismatch went unnoticed."""
+    x, w = xpnet.zeros(n, 1, 3, 3), xpnet.zeros(2, 1, 1, 1)
+    with pytest.raises(TypeError, match="input dtype float32 differs from bias dtype float64"):
+        F.conv2d(x, w, xpnet.zeros(2, dtype="float64"))
+    with pytest.raises(TypeError, match="input must be floating point"):
+        F.conv2d(xpnet.zeros(n, 1, 3, 3, dtype="int64"), w.to("int64"))

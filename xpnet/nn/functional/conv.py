@@ -99,9 +99,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         raise ValueError(f"{layer}: output would be empty: input {input.shape} (padded by "
                          f"{padding}) is smaller than the dilated kernel "
                          f"({dilation[0] * (r - 1) + 1}, {dilation[1] * (s - 1) + 1})")
-    if input.dtype != weight.dtype:
-        raise TypeError(f"{layer}: input dtype {input.dtype} differs from weight dtype "
-                        f"{weight.dtype}; cast one with .to(...)")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{layer}: input must be floating point; got dtype {input.dtype}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{layer}: input dtype {input.dtype} differs from {name} dtype "
+                            f"{t.dtype}; cast one with .to(...)")
 
     be, xp = input.backend, input.backend.xp
     x_shape, w_shape = input.shape, weight.shape
