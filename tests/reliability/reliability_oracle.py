@@ -152,15 +152,21 @@ def specs(draw, shape, dtype=None, allow_special=True, allow_mixed=True):
         mixed_backend=draw(st.sampled_from(MIXED_IN)))
 
 
+def backend_of(spec: Spec, backend: str) -> Optional[str]:
+    """The backend of the tensor :func:`build` makes of ``spec``, or None for a raw array."""
+    if spec.container == "numpy" and backend in ("numpy", "cudasim"):
+        return None
+    if spec.container == "mixed":
+        return spec.mixed_backend if spec.mixed_backend != backend else "numpy"
+    return backend
+
+
 def build(spec: Spec, backend: str):
     """The xpnet input for ``spec`` on ``backend``: a raw NumPy array or a tensor."""
     host = spec.host()
-    if spec.container == "numpy" and backend in ("numpy", "cudasim"):
-        return host  # passed as it is: the function must not write into it
-    if spec.container == "mixed":
-        other = spec.mixed_backend if spec.mixed_backend != backend else "numpy"
-        return xpnet.tensor(host, backend=other)
-    return xpnet.tensor(host, backend=backend)
+    name = backend_of(spec, backend)
+    # a raw array is passed as it is: the function must not write into it
+    return host if name is None else xpnet.tensor(host, backend=name)
 
 
 def to_torch(host: numpy.ndarray):
