@@ -85,6 +85,17 @@ def run_property(name: str, strategy, body: Callable, examples: int, budget: int
     prop()
 
 
+def property_tests(prefix: str, table: dict):
+    """A pytest test running each property of ``table`` (``{name: (strategy, body, examples)}``)
+    under each budget: assign it to a ``test_...`` name in a test module."""
+    @pytest.mark.parametrize("budget", BUDGETS)
+    @pytest.mark.parametrize("name", list(table))
+    def test(name, budget):
+        strategy, body, examples = table[name]
+        run_property(f"{prefix}.{name}", strategy, body, examples, budget)
+    return test
+
+
 # --------------------------------------------------------------------------- #
 # inputs: dtype, values (NaN/inf), layout (non-contiguous, negative strides), backend
 # --------------------------------------------------------------------------- #

@@ -19,7 +19,6 @@ Intentional differences from torch (the rule, our documented behaviour, is the o
 * tensors of two backends: xpnet raises TypeError (torch raises on mixed devices; no analogue here).
 """
 import numpy
-import pytest
 from hypothesis import strategies as st
 
 import xpnet
@@ -28,8 +27,7 @@ from xpnet import nn
 from layer_cases import (LENIENT, MIXED, UNBATCHED, as_pair, backends, empty_lenient,
                          input_problem, input_spec, is_int, is_real, maybe_bad, pool_out,
                          torch_lenient)
-from reliability_oracle import (BUDGETS, Invalid, Valid, build, check_case, run_property, torch,
-                                to_torch)
+from reliability_oracle import Invalid, Valid, build, check_case, property_tests, torch, to_torch
 
 EMPTY_TRAINING = ("BatchNorm refuses empty input in training: torch returns an empty output "
                   "and NaN running statistics")
@@ -248,15 +246,8 @@ def _batchnorm(c):
                run_torch=run_torch, difference=difference, compare_values=spec.finite)
 
 
-PROPERTIES = {
+test_layer_bad_input = property_tests("layers", {
     "linear": (linear_cases(), _linear, 300),
     "conv2d": (conv_cases(), _conv, 600),
     "batchnorm": (batchnorm_cases(), _batchnorm, 500),
-}
-
-
-@pytest.mark.parametrize("budget", BUDGETS)
-@pytest.mark.parametrize("name", list(PROPERTIES))
-def test_layer_bad_input(name, budget):
-    strategy, body, examples = PROPERTIES[name]
-    run_property(f"layers.{name}", strategy, body, examples, budget)
+})

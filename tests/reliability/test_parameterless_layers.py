@@ -17,7 +17,6 @@ Intentional differences from torch (the rule, our documented behaviour, is the o
   compute; xpnet checks all the same.
 """
 import numpy
-import pytest
 from hypothesis import strategies as st
 
 import xpnet
@@ -25,8 +24,7 @@ from xpnet import nn
 
 from layer_cases import (LENIENT, UNBATCHED, as_pair, backends, empty_lenient, input_spec, is_int,
                          is_real, maybe_bad, pool_out, torch_lenient)
-from reliability_oracle import (BUDGETS, Invalid, Valid, build, check_case, run_property, torch,
-                                to_torch)
+from reliability_oracle import Invalid, Valid, build, check_case, property_tests, torch, to_torch
 
 
 # --------------------------------------------------------------------------- #
@@ -173,15 +171,8 @@ def _flatten(c):
                difference=LENIENT if torch_lenient(c["start"], c["end"]) else None)
 
 
-PROPERTIES = {
+test_parameterless_layer_bad_input = property_tests("layers", {
     "pooling": (pool_cases(), _pool, 500),
     "dropout": (dropout_cases(), _dropout, 200),
     "flatten": (flatten_cases(), _flatten, 200),
-}
-
-
-@pytest.mark.parametrize("budget", BUDGETS)
-@pytest.mark.parametrize("name", list(PROPERTIES))
-def test_parameterless_layer_bad_input(name, budget):
-    strategy, body, examples = PROPERTIES[name]
-    run_property(f"layers.{name}", strategy, body, examples, budget)
+})
