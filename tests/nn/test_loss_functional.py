@@ -552,3 +552,14 @@ def test_probability_targets_without_classes(shape):
     assert F.cross_entropy(x, y, label_smoothing=0.1, reduction="sum").item() == 0.0
     with np.errstate(invalid="ignore"):
         assert np.isnan(F.cross_entropy(x, y, label_smoothing=0.1).item())
+
+
+def test_multi_margin_loss_of_an_empty_batch_without_classes():
+    """(0, 0) scores: 1 / C raised ZeroDivisionError; now a sum of 0 and a NaN mean."""
+    x, t = xpnet.zeros(0, 0, requires_grad=True), xpnet.zeros(0, dtype="int64")
+    total = F.multi_margin_loss(x, t, reduction="sum")
+    assert total.item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.multi_margin_loss(x, t).item())
+    total.backward()
+    assert x.grad.shape == (0, 0)

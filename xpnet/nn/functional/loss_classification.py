@@ -231,7 +231,10 @@ def _hinge(x, target, w, p, margin, reduction):
     h = margin - xp.take_along_axis(z, index, axis=1) + z  # (N, C)
     hit = xp.reshape(xp.arange(C), (1, C)) == index
     active = (h > 0) & ~hit
-    scale = (1.0 / C) if w is None else xp.take(w, t) / C   # w[y_i] / C, (N,) or scalar
+    if C == 0:  # only with N = 0 (targets lie in [0, C)): nothing to scale
+        scale = 0.0
+    else:
+        scale = (1.0 / C) if w is None else xp.take(w, t) / C   # w[y_i] / C, (N,) or scalar
     loss = xp.sum(xp.where(active, h if p == 1 else h * h, 0.0), axis=1) * scale
 
     def backward(g):
