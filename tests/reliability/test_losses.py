@@ -18,6 +18,8 @@ Intentional differences from torch (the rule, our documented behaviour, is the o
 * ``label_smoothing`` outside [0, 1] and ``margin=NaN`` are refused; torch checks the first on
   some paths only, the second never;
 * int32 class indices are accepted; torch wants int64;
+* no classes (C = 0) with spatial axes or label smoothing: as without them (0 or NaN); torch
+  mis-reshapes spatial input and divides the smoothing by C;
 * losses take floating input only; torch computes L1/MSE of integers;
 * bools as numbers (``ignore_index=True``, ``delta=True``) are refused; torch reads True as 1;
 * tensors of two backends: xpnet raises TypeError (torch: mixed devices; no analogue here).
@@ -34,7 +36,6 @@ from reliability_oracle import (BUDGETS, Invalid, Spec, Valid, build, check_case
 
 ELEMENTWISE = ("MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss")
 CLASS = ("CrossEntropyLoss", "NLLLoss", "MultiMarginLoss")
-REDUCTIONS = st.sampled_from(("mean", "sum", "none", "mean", "avg", None, "Mean"))
 MIXED = "tensors of two backends: torch has no analogue (mixed devices)"
 
 
@@ -88,7 +89,8 @@ def loss_cases(draw):
     if name == "BCEWithLogitsLoss" and draw(st.integers(0, 3)) == 0:
         options["pos_weight"] = Spec((shape[-1] if shape else 1,), seed=draw(st.integers(0, 99)),
                                      low=0.1, high=3.0)
-    return dict(name=name, reduction=draw(REDUCTIONS), options=options, input=input_spec,
+    reduction = maybe_bad(draw, st.sampled_from(("mean", "sum", "none")), bad=("avg", None, "Mean"))
+    return dict(name=name, reduction=reduction, options=options, input=input_spec,
                 target=target_spec, probabilities=probabilities, backend=draw(backends))
 
 
@@ -201,6 +203,11 @@ def _difference(c, rule):
         return "MultiMarginLoss refuses margin=NaN; torch does not check"
     if c["name"] == "MultiMarginLoss" and 0 in x.shape and c["reduction"] != "none":
         return "an empty batch: 0 / NaN (as every xpnet loss); torch's hinge returns garbage"
+    C = x.shape[0] if len(x.shape) == 1 else x.shape[1]
+    if c["name"] in ("CrossEntropyLoss", "NLLLoss") and C == 0 and (
+            len(x.shape) > 2 or o.get("label_smoothing")):
+        return ("no classes: torch's nll_loss2d mis-reshapes spatial input, and its label "
+                "smoothing divides by C = 0")
     if any(isinstance(w, Spec) and w.dtype != x.dtype for w in o.values()):
         return "class weights are cast to the input's dtype; torch wants them in it"
     return empty_lenient(x, rule)
