@@ -1,5 +1,6 @@
 """reshape ... pad: the generic record checks plus the scatter behaviour of indexing."""
 import numpy
+import pytest
 
 import xpnet
 from op_checks import OpChecks
@@ -71,3 +72,12 @@ def test_every_differentiable_op_has_a_record():
         if r.name == "astype_float32":  # rounds away the finite differences; its cast-back
             continue                     # gradient is test_ops_unary::test_astype_gradient...
         assert any(s.gradcheck for s in r.samples), f"{r.name} has no gradchecked sample"
+
+
+@pytest.mark.parametrize("dims", [(1, -1), (0, 1), (-2, 0)])
+def test_flatten_of_a_0d_tensor_checks_its_dims(backend_name, dims):
+    """As torch: a 0-d tensor has axes -1 and 0 only; flatten(0-d) with them is shape (1,)."""
+    x = xpnet.tensor(3.0)
+    with pytest.raises(ValueError, match="start_dim|end_dim"):
+        x.flatten(*dims)
+    assert x.flatten(0, -1).shape == (1,) and x.flatten(-1, 0).shape == (1,)

@@ -258,3 +258,14 @@ def test_softmax_of_a_0d_tensor_follows_pytorch(backend_name, fn, expected):
     assert x.grad.item() == pytest.approx(0.0)
     with pytest.raises(ValueError, match="dim"):
         getattr(F, fn)(x, dim=1)
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape, dim", [((0,), 0), ((2, 0), 1), ((0, 3), 1)])
+def test_softmax_of_empty_input_is_empty(backend_name, fn, shape, dim):
+    """As torch; NumPy's max over an empty axis raised 'zero-size array to reduction'."""
+    x = xpnet.zeros(*shape, requires_grad=True)
+    y = fn(x, dim=dim)
+    assert y.shape == shape and y.dtype == xpnet.float32
+    y.sum().backward()
+    assert x.grad.shape == shape

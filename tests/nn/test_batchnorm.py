@@ -149,3 +149,57 @@ def test_bad_input_names_layer_and_shapes(make, x_shape, fragment):
 def test_bad_hyperparameters(kwargs):
     with pytest.raises(ValueError):
         nn.BatchNorm2d(**kwargs)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_input_of_another_backend_names_the_arguments(affine):
+    """Without affine parameters only the running statistics are on the layer's backend:
+    the mixture must still be a TypeError naming them, with nothing updated."""
+    layer = nn.BatchNorm1d(3, affine=affine)
+    x = xpnet.tensor(numpy.ones((4, 3), numpy.float32), backend="array_api_strict")
+    with pytest.raises(TypeError, match="mixes tensors of backend") as err:
+        layer(x)
+    assert "input and " + ("weight" if affine else "running_mean") in str(err.value)
+    assert int(layer.num_batches_tracked.item()) == 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "bool"])
+def test_input_dtype_must_be_the_layers(backend_name, dtype):
+    """As torch ("mixed dtype"): a float32 layer refuses float64 input instead of returning
+    float64; integer input is a TypeError naming input, not the backend's message about 'x'."""
+    layer = nn.BatchNorm2d(2)
+    with pytest.raises(TypeError, match="input") as err:
+        layer(xpnet.ones(3, 2, 2, 2, dtype=dtype))
+    assert dtype in str(err.value)
+    assert int(layer.num_batches_tracked.item()) == 0
+    numpy.testing.assert_array_equal(layer.running_mean.numpy(), numpy.zeros(2, numpy.float32))
+
+
+def test_empty_batch_in_eval_mode(backend_name):
+    """As torch: evaluation normalizes with the running statistics, so N = 0 is fine."""
+    layer = nn.BatchNorm1d(3).eval()
+    x = xpnet.zeros(0, 3, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (0, 3) and y.dtype == xpnet.float32
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("name, value, error", [
+    ("eps", "1e-5", TypeError), ("momentum", "0.1", TypeError),   # were read with float()
+    ("eps", [1e-5], TypeError), ("momentum", float("nan"), ValueError)])
+def test_hyperparameters_must_be_real_numbers(name, value, error):
+    with pytest.raises(error, match=name):
+        nn.BatchNorm1d(3, **{name: value})
+    with pytest.raises(error, match=name):
+        F.batch_norm(xpnet.ones(4, 3), None, None, training=True, **{name: value})
+
+
+@pytest.mark.parametrize("given", ["running_mean", "running_var"])
+def test_running_statistics_come_in_pairs(given):
+    """As torch: one statistic without the other was accepted (and updated alone)."""
+    stats = dict(running_mean=None, running_var=None)
+    stats[given] = xpnet.ones(3)
+    with pytest.raises(ValueError, match="running_mean and running_var must both be"):
+        F.batch_norm(xpnet.randn(4, 3), training=True, **stats)
+    numpy.testing.assert_array_equal(stats[given].numpy(), numpy.ones(3, numpy.float32))

@@ -159,3 +159,38 @@ def test_functional_conv2d_channel_mismatch_names_shapes():
         F.conv2d(xpnet.randn(1, 4, 6, 6), xpnet.randn(4, 3, 3, 3), groups=2)
     with pytest.raises(ValueError, match="divisible by groups"):
         F.conv2d(xpnet.randn(1, 6, 6, 6), xpnet.randn(5, 3, 3, 3), groups=2)
+
+
+def test_input_of_another_backend_names_input_and_weight():
+    layer = nn.Conv2d(1, 2, 3)
+    x = xpnet.tensor(numpy.ones((1, 1, 4, 4), numpy.float32), backend="array_api_strict")
+    with pytest.raises(TypeError, match=r"mixes tensors of backend .* \(input and weight\)"):
+        layer(x)
+
+
+def test_empty_batch_gives_empty_output_and_zero_gradients(backend_name):
+    """As torch: N = 0 is a valid batch (the last, empty, batch of a loader)."""
+    layer = nn.Conv2d(2, 3, 3, padding=1)
+    x = xpnet.zeros(0, 2, 5, 4, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (0, 3, 5, 4) and y.dtype == xpnet.float32
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 4)
+    assert not layer.weight.grad.numpy().any() and not layer.bias.grad.numpy().any()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 0, 3), (2, 1, 4, 0)])
+def test_empty_image_is_refused_even_with_padding(shape):
+    """As torch: padding=1 turned a 0-row image into an output of zeros plus bias."""
+    with pytest.raises(ValueError, match="input must have non-empty H and W"):
+        nn.Conv2d(1, 2, 1, padding=1)(xpnet.zeros(*shape))
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_bias_dtype_must_be_the_inputs(n):
+    """The backend's message spoke of 'x'; with an empty batch the mismatch went unnoticed."""
+    x, w = xpnet.zeros(n, 1, 3, 3), xpnet.zeros(2, 1, 1, 1)
+    with pytest.raises(TypeError, match="input dtype float32 differs from bias dtype float64"):
+        F.conv2d(x, w, xpnet.zeros(2, dtype="float64"))
+    with pytest.raises(TypeError, match="input must be floating point"):
+        F.conv2d(xpnet.zeros(n, 1, 3, 3, dtype="int64"), w.to("int64"))

@@ -526,3 +526,40 @@ def test_mixed_backends_raise():
     t = xpnet.tensor(np.array([0, 1]), backend="array_api_strict")
     with pytest.raises(TypeError, match="mixes tensors of backend 'numpy' and 'array_api_strict'"):
         F.cross_entropy(x, t)
+
+
+@pytest.mark.parametrize("fn", [F.nll_loss, F.cross_entropy], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape, target", [((0,), 0), ((2, 0), [0, 0])])
+def test_no_classes_and_every_target_ignored(backend_name, fn, shape, target):
+    """C = 0 with every target = ignore_index: 'none' is all zeros, 'sum' 0, 'mean' NaN
+    (a mean over nothing, as torch); the class lookup raised IndexError."""
+    x = xpnet.zeros(*shape, requires_grad=True)
+    t = xpnet.tensor(target)
+    assert fn(x, t, ignore_index=0, reduction="none").numpy().tolist() == np.zeros(
+        np.shape(target)).tolist()
+    total = fn(x, t, ignore_index=0, reduction="sum")
+    assert total.item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(fn(x, t, ignore_index=0).item())
+    total.backward()
+    assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_probability_targets_without_classes(shape):
+    """C = 0: label smoothing divided by C (ZeroDivisionError); the mean is NaN, as torch."""
+    x, y = xpnet.zeros(*shape), xpnet.zeros(*shape)
+    assert F.cross_entropy(x, y, label_smoothing=0.1, reduction="sum").item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.cross_entropy(x, y, label_smoothing=0.1).item())
+
+
+def test_multi_margin_loss_of_an_empty_batch_without_classes():
+    """(0, 0) scores: 1 / C raised ZeroDivisionError; now a sum of 0 and a NaN mean."""
+    x, t = xpnet.zeros(0, 0, requires_grad=True), xpnet.zeros(0, dtype="int64")
+    total = F.multi_margin_loss(x, t, reduction="sum")
+    assert total.item() == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.multi_margin_loss(x, t).item())
+    total.backward()
+    assert x.grad.shape == (0, 0)

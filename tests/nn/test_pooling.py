@@ -86,3 +86,20 @@ def test_modules_default_stride_is_kernel():
 def test_pool_bad_input(call, fragment):
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+@pytest.mark.parametrize("pool", [nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(2)],
+                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("shape, dtype, error", [
+    ((1, 2, 4, 4), "int64", TypeError),    # AvgPool2d gave float64, torch int64 or an error
+    ((1, 2, 4, 4), "bool", TypeError),
+    ((1, 0, 4, 4), "float32", ValueError),  # torch: only the batch axis may be empty
+    ((1, 2, 0, 4), "float32", ValueError),  # AdaptiveAvgPool2d gave NaNs
+])
+def test_bad_input_names_input(backend_name, pool, shape, dtype, error):
+    with pytest.raises(error, match="input"):
+        pool(xpnet.zeros(*shape, dtype=dtype))
+
+
+def test_empty_batch_is_fine(backend_name):
+    assert nn.MaxPool2d(2)(xpnet.zeros(0, 2, 4, 4)).shape == (0, 2, 2, 2)

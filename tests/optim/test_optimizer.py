@@ -64,7 +64,7 @@ def test_add_param_group(backend_name):
 
 
 @pytest.mark.parametrize("bad, error, match", [
-    ([], ValueError, "SGD: got an empty parameter list"),
+    ([], ValueError, "SGD: params is empty; pass at least one parameter"),
     ("tensor", TypeError, "params must be an ordered iterable .*got Tensor"),
     ("set", TypeError, "params must be an ordered iterable .*got set"),
     ([1.0], TypeError, r"param_groups\[0\]\['params'\]\[0\] must be a Tensor; got float"),

@@ -27,8 +27,11 @@ from typing import Callable, Sequence, Tuple
 from .grad_mode import is_grad_enabled
 
 
-def as_tensors(*values):
+def as_tensors(*values, names=None):
     """Wrap ``values`` as Tensors on one backend; raise ``TypeError`` on a mixture.
+
+    ``names`` (one per value, e.g. ``("input", "weight")``) lets the error
+    name the arguments that mix backends.
 
     Tensors keep their backend; Python scalars stay Python scalars (weakly
     typed, as in NumPy 2 and the Array API), and so do NumPy scalars, as in
@@ -43,15 +46,16 @@ def as_tensors(*values):
     values = tuple(v.item() if isinstance(v, numpy.generic) and v.dtype.kind in "biuf" else v
                    for v in values)
 
-    backend = None
-    for v in values:
+    backend = first = None
+    for i, v in enumerate(values):
         if isinstance(v, Tensor):
             if backend is None:
-                backend = v.backend
+                backend, first = v.backend, i
             elif v.backend is not backend:
+                which = "" if names is None else f" ({names[first]} and {names[i]})"
                 raise TypeError(
                     f"an operation mixes tensors of backend {backend.name!r} and "
-                    f"{v.backend.name!r}; move one with .to({backend.name!r}) or "
+                    f"{v.backend.name!r}{which}; move one with .to({backend.name!r}) or "
                     f".to({v.backend.name!r})")
     if backend is None:
         from ..backend import get_backend

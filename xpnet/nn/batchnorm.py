@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..autograd.factory import ones, zeros
 from ..dtypes import floating_dtype
 from .functional.batchnorm import batch_norm
+from .functional.loss import check_number
 from .module import Module, Parameter
 
 
@@ -26,10 +27,9 @@ class _BatchNorm(Module):
         name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive int; got {num_features!r}")
-        if not float(eps) > 0:
-            raise ValueError(f"{name}: eps must be > 0; got {eps!r}")
-        if momentum is not None and not 0.0 <= float(momentum) <= 1.0:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None; got {momentum!r}")
+        check_number(name, "eps", eps, low=0, low_open=True)
+        if momentum is not None:  # None: a cumulative average
+            check_number(name, "momentum", momentum, low=0.0, high=1.0)
         self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = floating_dtype(dtype, f"{name}(dtype=...)")

@@ -99,7 +99,7 @@ class Optimizer:
                 f"(e.g. model.parameters() or a list); got {type(params).__name__}")
         groups = list(params)
         if not groups:
-            raise ValueError(f"{self._name}: got an empty parameter list; pass at least one "
+            raise ValueError(f"{self._name}: params is empty; pass at least one "
                              "parameter, e.g. model.parameters()")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]

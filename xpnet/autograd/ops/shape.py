@@ -99,10 +99,11 @@ def flatten(x, start_dim=0, end_dim=-1):
     See also: :class:`xpnet.nn.Flatten` (``start_dim=1`` by default).
     """
     x, = as_tensors(x)
+    start = normalize_dims(start_dim, x.ndim, "start_dim")  # a 0-d tensor: in [-1, 0], as torch
+    end = normalize_dims(end_dim, x.ndim, "end_dim")
     if x.ndim == 0:
         return reshape(x, 1)
-    s, = normalize_dims(start_dim, x.ndim, "start_dim")
-    e, = normalize_dims(end_dim, x.ndim, "end_dim")
+    (s,), (e,) = start, end
     if s > e:
         raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})")
     shape = tuple(x.shape)

@@ -46,7 +46,7 @@ def check_ignore_index(fn, ignore_index):
 
 
 def _input_and_target(fn, input, target):
-    x, t = as_tensors(input, target)
+    x, t = as_tensors(input, target, names=("input", "target"))
     for arg, v in (("input", x), ("target", t)):
         if not isinstance(v, Tensor):
             raise TypeError(f"{fn}: {arg} must be a tensor or array; got {type(v).__name__}")
@@ -76,7 +76,7 @@ def _constant(fn, arg, value, x, shape=None):
     With ``shape`` it must be exactly that; otherwise it must broadcast to
     ``x.shape`` without enlarging it.  A tensor of another backend is a TypeError.
     """
-    w, _ = as_tensors(value, x)
+    w, _ = as_tensors(value, x, names=(arg, "input"))
     if not isinstance(w, Tensor) or w.dtype.kind not in "fiu":
         raise TypeError(f"{fn}: {arg} must be a numeric tensor or array; got "
                         f"{getattr(w, 'dtype', type(w).__name__)}")

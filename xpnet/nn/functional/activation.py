@@ -190,6 +190,12 @@ def _axis(x, dim, fn: str) -> int:
     return dims[0] if dims else None
 
 
+def _empty(x):
+    """The result of softmax/log_softmax of an empty ``x`` (no max to shift by): empty too."""
+    xp = x.backend.xp
+    return record(xp.zeros(x.data.shape, dtype=x.data.dtype), (x,), lambda g: (g,))
+
+
 def softmax(input, dim: int):
     """``exp(x - max) / sum(exp(x - max))`` along ``dim``.
 
@@ -209,6 +215,8 @@ def softmax(input, dim: int):
     """
     x = _floating(input, "softmax")
     axis = _axis(x, dim, "softmax")
+    if x.numel() == 0:
+        return _empty(x)
     xp = x.backend.xp
     e = xp.exp(x.data - xp.max(x.data, axis=axis, keepdims=True))
     y = e / xp.sum(e, axis=axis, keepdims=True)
@@ -236,6 +244,8 @@ def log_softmax(input, dim: int):
     """
     x = _floating(input, "log_softmax")
     axis = _axis(x, dim, "log_softmax")
+    if x.numel() == 0:
+        return _empty(x)
     xp = x.backend.xp
     shifted = x.data - xp.max(x.data, axis=axis, keepdims=True)
     y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))

@@ -17,17 +17,28 @@ never E[x^2] - E[x]^2).  With ``xhat = (x - mean) * invstd``::
 from __future__ import annotations
 
 from ...autograd.function import as_tensors, record
+from ._loss_common import check_number
 
 
 def _check(input, running_mean, running_var, weight, bias, training, layer):
     if input.ndim < 2:
         raise ValueError(f"{layer}: input must be (N, C) or (N, C, *); got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{layer}: input must be floating point; got dtype {input.dtype} "
+                        f"(convert with .float())")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"{layer}: {name} must have shape ({c},) for input of shape "
                              f"{input.shape} ({c} channels); got {t.shape}")
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{layer}: input dtype {input.dtype} differs from {name} dtype "
+                            f"{t.dtype}; cast one with .to(...)")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{layer}: running_mean and running_var must both be tensors or both be "
+                         f"None; got running_mean={'None' if running_mean is None else 'a tensor'}"
+                         f", running_var={'None' if running_var is None else 'a tensor'}")
     if training:
         m = input.numel() // max(c, 1)
         if m <= 1:
@@ -64,11 +75,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     See also: :class:`xpnet.nn.BatchNorm1d`, :class:`xpnet.nn.BatchNorm2d`.
     """
-    input, weight, bias = as_tensors(input, weight, bias)
-    if not 0.0 <= float(momentum) <= 1.0:
-        raise ValueError(f"{layer}: momentum must be in [0, 1]; got {momentum!r}")
-    if not float(eps) > 0.0:
-        raise ValueError(f"{layer}: eps must be > 0; got {eps!r}")
+    input, weight, bias, running_mean, running_var = as_tensors(
+        input, weight, bias, running_mean, running_var,
+        names=("input", "weight", "bias", "running_mean", "running_var"))
+    check_number(layer, "momentum", momentum, low=0.0, high=1.0)
+    check_number(layer, "eps", eps, low=0, low_open=True)
     _check(input, running_mean, running_var, weight, bias, training, layer)
     be, xp = input.backend, input.backend.xp
     raw = [None if t is None else t.data for t in (weight, bias, running_mean, running_var)]
@@ -83,7 +94,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             return gx, gw, gb
         return record(y, (input, weight, bias), backward)
 
-    y = be.batch_norm_forward_inference(input.data, w, b, rm, rv, float(eps))
+    if input.numel() == 0:  # an empty batch in evaluation, as torch: nothing to normalize
+        y = xp.zeros(input.data.shape, dtype=input.data.dtype)
+    else:
+        y = be.batch_norm_forward_inference(input.data, w, b, rm, rv, float(eps))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
 

@@ -57,7 +57,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     See also: :class:`xpnet.nn.Conv2d`, ``Backend.conv2d_forward`` (the formula).
     """
-    input, weight, bias = as_tensors(input, weight, bias)
+    input, weight, bias = as_tensors(input, weight, bias, names=("input", "weight", "bias"))
     stride = pair(stride, f"{layer}: stride", 1)
     dilation = pair(dilation, f"{layer}: dilation", 1)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
@@ -69,6 +69,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         raise ValueError(f"{layer}: weight must be 4-D (K, C/groups, R, S); got shape {weight.shape}")
     n, c, h, w = input.shape
     k, cg, r, s = weight.shape
+    if h == 0 or w == 0:  # padding would make an image out of nothing; torch refuses too
+        raise ValueError(f"{layer}: input must have non-empty H and W (only N may be 0); "
+                         f"got shape {input.shape}")
     if c % groups or k % groups:
         raise ValueError(f"{layer}: in_channels ({c}) and out_channels ({k}) must both be "
                          f"divisible by groups ({groups})")
@@ -100,12 +103,21 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         raise ValueError(f"{layer}: output would be empty: input {input.shape} (padded by "
                          f"{padding}) is smaller than the dilated kernel "
                          f"({dilation[0] * (r - 1) + 1}, {dilation[1] * (s - 1) + 1})")
-    if input.dtype != weight.dtype:
-        raise TypeError(f"{layer}: input dtype {input.dtype} differs from weight dtype "
-                        f"{weight.dtype}; cast one with .to(...)")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{layer}: input must be floating point; got dtype {input.dtype}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{layer}: input dtype {input.dtype} differs from {name} dtype "
+                            f"{t.dtype}; cast one with .to(...)")
 
     be, xp = input.backend, input.backend.xp
     x_shape, w_shape = input.shape, weight.shape
+    if n == 0:  # an empty batch, as PyTorch: an empty output, zero gradients
+        def empty_backward(g):
+            return (xp.zeros(input.data.shape, dtype=g.dtype), xp.zeros_like(weight.data),
+                    None if bias is None else xp.zeros_like(bias.data))
+        return record(xp.zeros((0, k, p, q), dtype=input.data.dtype), (input, weight, bias),
+                      empty_backward)
     y = be.conv2d_forward(input.data, weight.data, None if bias is None else bias.data,
                           stride, padding, dilation, groups)
 

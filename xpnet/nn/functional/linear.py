@@ -30,7 +30,7 @@ def linear(input, weight, bias=None):
 
     See also: :class:`xpnet.nn.Linear`, :func:`xpnet.matmul`.
     """
-    x, w, b = as_tensors(input, weight, bias)
+    x, w, b = as_tensors(input, weight, bias, names=("input", "weight", "bias"))
     _check(x, w, b)
     xp = x.backend.xp
     xd, wd = x.data, w.data

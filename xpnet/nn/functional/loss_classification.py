@@ -81,6 +81,10 @@ def _index_loss(logp, target, w, ignore_index, reduction, smoothing):
     xp = logp.backend.xp
     z, t = logp.data, target.data
     C, nd = z.shape[1], z.ndim
+    if C == 0:  # no classes: every target is ignore_index (checked), nothing to pick
+        none = xp.zeros(t.shape, dtype=z.dtype)
+        return record(_reduce(xp, none, reduction, xp.sum(none)), (logp,),
+                      lambda g: (xp.zeros(z.shape, dtype=z.dtype),))
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     index = xp.expand_dims(safe, axis=1)                  # (N, 1, d1, ...)
@@ -118,11 +122,11 @@ def _probability_loss(logp, y, w, reduction, smoothing):
     xp = logp.backend.xp
     z = logp.data
     C, nd = z.shape[1], z.ndim
-    q = y.data if smoothing == 0 else (1 - smoothing) * y.data + smoothing / C
+    q = y.data if smoothing == 0 or C == 0 else (1 - smoothing) * y.data + smoothing / C
     wc = None if w is None else _along_classes(xp, w, nd)
     wq = q if wc is None else wc * q
     loss = -xp.sum(z * wq, axis=1)
-    n = math.prod(loss.shape)
+    n = math.prod(loss.shape) if C else 0  # no classes: a mean over nothing (NaN, as torch)
 
     def backward(g):
         r = _upstream(g, reduction, n)
@@ -255,7 +259,10 @@ def _hinge(x, target, w, p, margin, reduction):
     h = margin - xp.take_along_axis(z, index, axis=1) + z  # (N, C)
     hit = xp.reshape(xp.arange(C), (1, C)) == index
     active = (h > 0) & ~hit
-    scale = (1.0 / C) if w is None else xp.take(w, t) / C   # w[y_i] / C, (N,) or scalar
+    if C == 0:  # only with N = 0 (targets lie in [0, C)): nothing to scale
+        scale = 0.0
+    else:
+        scale = (1.0 / C) if w is None else xp.take(w, t) / C   # w[y_i] / C, (N,) or scalar
     loss = xp.sum(xp.where(active, h if p == 1 else h * h, 0.0), axis=1) * scale
 
     def backward(g):

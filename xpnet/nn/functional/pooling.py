@@ -23,10 +23,22 @@ def _window_slices(kernel, stride, out):
             for r in range(r_) for s in range(s_)]
 
 
-def _prepare(input, kernel_size, stride, padding, layer):
+def _checked_input(input, layer):
+    """``input`` as a Tensor, checked as torch does: 4-D, floating, only N may be 0."""
     input, = as_tensors(input)
     if input.ndim != 4:
         raise ValueError(f"{layer}: input must be 4-D (N, C, H, W); got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{layer}: input must be floating point; got dtype {input.dtype} "
+                        f"(convert with .float())")
+    if 0 in input.shape[1:]:
+        raise ValueError(f"{layer}: input must have non-empty C, H and W (only the batch axis "
+                         f"may be 0); got shape {input.shape}")
+    return input
+
+
+def _prepare(input, kernel_size, stride, padding, layer):
+    input = _checked_input(input, layer)
     kernel = pair(kernel_size, f"{layer}: kernel_size", 1)
     stride = kernel if stride is None else pair(stride, f"{layer}: stride", 1)
     padding = pair(padding, f"{layer}: padding", 0)
@@ -156,9 +168,7 @@ def adaptive_avg_pool2d(input, output_size, layer="adaptive_avg_pool2d"):
 
     See also: :class:`xpnet.nn.AdaptiveAvgPool2d`, :func:`avg_pool2d`.
     """
-    input, = as_tensors(input)
-    if input.ndim != 4:
-        raise ValueError(f"{layer}: input must be 4-D (N, C, H, W); got shape {input.shape}")
+    input = _checked_input(input, layer)
     p, q = pair(output_size, f"{layer}: output_size", 1)
     h, w = input.shape[2:]
     xp = input.backend.xp
