@@ -16,10 +16,12 @@ def samples_per_epoch(loader) -> Optional[int]:
 
 
 class ProgressBar(Callback):
-    """A progress bar per epoch: ``epoch 3/20: 100%|#####| 1347/1347 [00:01, 9.1ksample/s,
-    loss=0.1234]``, the loss being the running sample-weighted mean of the epoch;
-    at the end of the epoch the bar shows the epoch's record (loss, accuracy,
-    val_loss, val_accuracy and whatever other callbacks added).
+    """A tqdm progress bar per epoch, with the epoch's running loss and samples/s.
+
+    ``epoch 3/20: 100%|#####| 1347/1347 [00:01, 9.1ksample/s, loss=0.1234]``,
+    the loss being the running sample-weighted mean of the epoch; at the end
+    of the epoch the bar shows the epoch's record (loss, accuracy, val_loss,
+    val_accuracy and whatever other callbacks added).
 
     Args:
         file: where to draw (default ``sys.stderr`` at the time training begins).
