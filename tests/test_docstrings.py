@@ -5,7 +5,7 @@ public methods and properties of each public class that are defined in xpnet (an
 inherited method is checked once, under the class that defines it, e.g.
 ``xpnet.nn.Module.parameters``).  Each must have a docstring whose first line is a
 one-line summary followed by a blank line (or nothing), and a ``>>>`` example, unless
-``NO_EXAMPLE`` (or, for the owners' files, ``CHECKED_AFTER_MERGE``) says why not.
+``NO_EXAMPLE`` says why not.
 
 The doctests of every xpnet module then run on the NumPy backend with
 ``ELLIPSIS | NORMALIZE_WHITESPACE``, so each example is proven to print what it says.
@@ -26,15 +26,7 @@ import xpnet
 
 PUBLIC_MODULES = ["xpnet", "xpnet.nn", "xpnet.nn.functional", "xpnet.nn.init", "xpnet.nn.utils",
                   "xpnet.optim", "xpnet.optim.lr_scheduler", "xpnet.data", "xpnet.backend",
-                  "xpnet.train"]
-
-# Documented by the helpers rewriting these files; the lead removes these entries after merging.
-CHECKED_AFTER_MERGE = {
-    "xpnet.train*": "documented by its owner, checked after merge",
-    "xpnet.save": "documented by its owner (xpnet/checkpoint.py), checked after merge",
-    "xpnet.load": "documented by its owner (xpnet/checkpoint.py), checked after merge",
-    "xpnet.data.DataLoader*": "documented by its owner (xpnet/data/loader.py), checked after merge",
-}
+                  "xpnet.train", "xpnet.distributed"]
 
 # Public names that need a docstring but no example of their own (fnmatch patterns).
 NO_EXAMPLE = {
@@ -43,9 +35,8 @@ NO_EXAMPLE = {
     for op in sorted(xpnet.backend.Backend.__abstractmethods__)
 }
 
-# Modules whose doctests are not run here (their owners are rewriting them).
-DOCTEST_SKIP = ("xpnet.train*", "xpnet.cli*", "xpnet.checkpoint", "xpnet.data.loader",
-                "xpnet.distributed*")
+# Modules whose doctests cannot run here (fnmatch pattern: reason).
+DOCTEST_SKIP = {}
 
 
 def _matches(name, patterns):
@@ -102,8 +93,6 @@ def _doc(obj):
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
 def test_public_name_is_documented(name):
-    if _matches(name, CHECKED_AFTER_MERGE):
-        pytest.skip(CHECKED_AFTER_MERGE[_matches(name, CHECKED_AFTER_MERGE)])
     obj = PUBLIC[name]
     doc = _doc(obj)
     assert doc, f"{name} has no docstring of its own"
@@ -116,9 +105,8 @@ def test_public_name_is_documented(name):
         assert ">>>" in doc, f"{name} has no runnable example (>>>) in its docstring"
 
 
-@pytest.mark.parametrize("table", [CHECKED_AFTER_MERGE, NO_EXAMPLE], ids=["after_merge", "no_example"])
-def test_allow_lists_have_reasons_and_are_not_stale(table):
-    for pattern, reason in table.items():
+def test_allow_list_has_reasons_and_is_not_stale():
+    for pattern, reason in NO_EXAMPLE.items():
         assert len(reason) > 20, f"allow-list entry {pattern!r} needs a reason"
         assert any(fnmatch.fnmatchcase(n, pattern) or n == pattern for n in PUBLIC), \
             f"allow-list entry {pattern!r} matches no public name any more: remove it"

@@ -88,6 +88,22 @@ def save(obj: Any, path) -> None:
     ``path`` is replaced only by a complete, fsynced file (see the module
     docstring); on any error it is left as it was.  Raises ``TypeError`` for
     an object a checkpoint cannot hold, before touching the disk.
+
+    Args:
+        obj: nested dicts (str or int keys), lists and tuples of Tensors, NumPy
+            arrays, numbers, strings, booleans and None.
+        path: the file to write (a str or path-like); its folder must exist.
+
+    >>> import os, tempfile, xpnet
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "ckpt.xpt")
+    ...     xpnet.save({"w": xpnet.ones(2, 3), "epoch": 4, "best": float("inf")}, path)
+    ...     ckpt = xpnet.load(path)
+    >>> tuple(ckpt["w"].shape), ckpt["epoch"], ckpt["best"]
+    ((2, 3), 4, inf)
+    >>> xpnet.save({"f": print}, "never-written.xpt")
+    Traceback (most recent call last):
+    TypeError: save: obj['f'] is a builtin_function_or_method; a checkpoint holds tensors, ...
     """
     arrays: List[numpy.ndarray] = []
     root = _encode(obj, arrays, "obj")
@@ -185,13 +201,28 @@ def _fill(obj: Any, read) -> Any:
 
 
 def load(path, backend: Optional[str] = None) -> Any:
-    """Read a checkpoint written by :func:`save`; tensors come back on ``backend``
-    (default: the current one), NumPy arrays as NumPy arrays.
+    """Read a checkpoint written by :func:`save` (or an xpnet 0.1 ``.npz``).
 
-    Raises ``ValueError("load: <path>: <what is wrong>")`` for a file that is
+    Tensors come back as Tensors on ``backend`` (a backend name; default: the
+    current one), NumPy arrays as NumPy arrays, tuples as tuples.  Raises ``ValueError("load: <path>: <what is wrong>")`` for a file that is
     not a complete, intact checkpoint (``FileNotFoundError`` if there is no
     file).  Nothing in the file is executed, and nothing is allocated before
     the header describing it has been validated against the file's size.
+
+    >>> import os, tempfile, numpy, xpnet
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "state.xpt")
+    >>> xpnet.save({"model": xpnet.nn.Linear(2, 1).state_dict(), "mean": numpy.zeros(2),
+    ...             "shape": (28, 28)}, path)
+    >>> ckpt = xpnet.load(path, backend="numpy")
+    >>> sorted(ckpt["model"]), type(ckpt["mean"]).__name__, ckpt["shape"]
+    (['bias', 'weight'], 'ndarray', (28, 28))
+    >>> with open(path, "r+b") as f:
+    ...     _ = f.write(b"junk")
+    >>> xpnet.load(path)
+    Traceback (most recent call last):
+    ValueError: load: ...state.xpt: not an xpnet checkpoint (it starts with b'junk...
+    >>> folder.cleanup()
     """
     path = os.fspath(path)
     with open(path, "rb") as f:

@@ -88,6 +88,20 @@ class DataLoader:
         tuples of Tensors, one per dataset field, each of shape
         ``(b, *field_shape)`` with ``b = batch_size`` (or fewer for the last
         batch).
+
+    >>> import numpy as np
+    >>> from xpnet.data import TensorDataset
+    >>> ds = TensorDataset(np.zeros((7, 2), dtype=np.float32), np.arange(7))
+    >>> loader = DataLoader(ds, batch_size=3, drop_last=True)   # floor(7 / 3) batches
+    >>> len(loader), [y.numpy().tolist() for _, y in loader]
+    (2, [[0, 1, 2], [3, 4, 5]])
+
+    Rank 1 of 2 takes the second half of each global batch of ``2 * 2``; the
+    short last one (``4, 5, 6``) is padded with sample 0:
+
+    >>> rank1 = DataLoader(ds, batch_size=2, num_replicas=2, rank=1)
+    >>> [y.numpy().tolist() for _, y in rank1]
+    [[2, 3], [6, 0]]
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
@@ -124,8 +138,23 @@ class DataLoader:
         self.epoch = 0  # the epoch number the next pass will use
 
     def set_epoch(self, epoch: int) -> None:
-        """Make the next pass epoch number ``epoch`` (an int >= 0): its order is
-        the one an uninterrupted run gives its ``epoch``-th pass (counting from 0)."""
+        """Make the next pass over the loader epoch number ``epoch`` (an int >= 0).
+
+        Its order is the one an uninterrupted run gives its ``epoch``-th pass
+        (counting from 0); later passes count on from there.  ``fit`` calls
+        ``set_epoch(e - 1)`` before epoch ``e``.
+
+        >>> import numpy as np
+        >>> from xpnet.data import TensorDataset
+        >>> ds = TensorDataset(np.arange(5))
+        >>> run = DataLoader(ds, batch_size=5, shuffle=True, seed=0)
+        >>> [batch.numpy().tolist() for _ in range(2) for (batch,) in run]   # epochs 0, 1
+        [[2, 4, 3, 0, 1], [1, 4, 3, 0, 2]]
+        >>> resumed = DataLoader(ds, batch_size=5, shuffle=True, seed=0)
+        >>> resumed.set_epoch(1)
+        >>> [batch.numpy().tolist() for (batch,) in resumed]
+        [[1, 4, 3, 0, 2]]
+        """
         self.epoch = check_int(epoch, "epoch", 0)
 
     def __len__(self) -> int:
@@ -135,8 +164,18 @@ class DataLoader:
         return -(-n // global_batch)
 
     def order(self, epoch: int) -> numpy.ndarray:
-        """The sample order of epoch number ``epoch`` (int64, host): the epoch's
-        permutation, or ``0..N-1`` without shuffling."""
+        """The sample order of epoch number ``epoch``: an int64 NumPy array of shape ``(N,)``.
+
+        With ``shuffle`` it is ``numpy.random.default_rng([base_seed,
+        epoch]).permutation(N)``; without, ``0..N-1``.  It does not change
+        which epoch the next pass uses.
+
+        >>> import numpy as np
+        >>> from xpnet.data import TensorDataset
+        >>> ds = TensorDataset(np.arange(5))
+        >>> DataLoader(ds, shuffle=True, seed=0).order(1), DataLoader(ds).order(1)
+        (array([1, 4, 3, 0, 2]), array([0, 1, 2, 3, 4]))
+        """
         n = len(self.dataset)
         if self.shuffle:
             rng = numpy.random.default_rng([self.base_seed, check_int(epoch, "epoch", 0)])
@@ -149,7 +188,19 @@ class DataLoader:
         return collate([self.dataset[int(i)] for i in indices])
 
     def batch_indices(self, order: numpy.ndarray, b: int) -> numpy.ndarray:
-        """The indices of this rank's batch number ``b`` of an epoch ordered by ``order``."""
+        """The indices of this rank's batch number ``b`` (0-based) of an epoch ordered by ``order``.
+
+        Global batch ``b`` is ``order[b*G:(b+1)*G]`` (``G = num_replicas *
+        batch_size``), padded from the start of ``order`` to a multiple of
+        ``num_replicas`` if short; this rank gets its ``rank``-th equal share.
+
+        >>> import numpy as np
+        >>> from xpnet.data import TensorDataset
+        >>> loader = DataLoader(TensorDataset(np.arange(5)), batch_size=2, num_replicas=2, rank=0)
+        >>> order = loader.order(0)
+        >>> loader.batch_indices(order, 0), loader.batch_indices(order, 1)   # [4] padded to [4, 0]
+        (array([0, 1]), array([4]))
+        """
         replicas, global_batch = self.num_replicas, self.batch_size * self.num_replicas
         indices = order[b * global_batch:(b + 1) * global_batch]
         if replicas == 1:

@@ -87,6 +87,11 @@ def init(backend: Optional[str] = None, communicator: Optional[Communicator] = N
 
     Returns:
         the :class:`Communicator` (``.rank``, ``.world_size``, ``.local_rank``).
+
+    >>> from xpnet import distributed as dist
+    >>> world = dist.init()               # no launcher: a world of one process
+    >>> world, world.local_rank
+    (LocalCommunicator(rank=0, world_size=1), 0)
     """
     global _world
     if communicator is not None:
@@ -103,39 +108,78 @@ def init(backend: Optional[str] = None, communicator: Optional[Communicator] = N
 
 
 def setup(backend: Optional[str] = None) -> Tuple[int, int]:
-    """:func:`init`, then ``(rank, world_size)``: the one call a training script needs first."""
+    """:func:`init`, then ``(rank, world_size)``: the one call a training script needs first.
+
+    >>> from xpnet import distributed as dist
+    >>> rank, world_size = dist.setup()
+    >>> rank, world_size
+    (0, 1)
+    """
     world = init(backend)
     return world.rank, world.world_size
 
 
 def shutdown() -> None:
-    """Leave the process group (the next call of :func:`init` joins again); MPI itself stays up."""
+    """Leave the process group (the next call of :func:`init` joins again); MPI itself stays up.
+
+    >>> from xpnet import distributed as dist
+    >>> first = dist.init()
+    >>> dist.shutdown()
+    >>> dist.init() is first              # a new group
+    False
+    """
     global _world
     _world = None
 
 
 def get_world() -> Communicator:
-    """The process group's :class:`Communicator` (joined by :func:`init` on first use)."""
+    """The process group's :class:`Communicator` (joined by :func:`init` on first use).
+
+    >>> from xpnet import distributed as dist
+    >>> dist.get_world() is dist.init()
+    True
+    """
     return init()
 
 
 def rank() -> int:
-    """This process's rank, ``0..world_size()-1`` (0 without a launcher)."""
+    """This process's rank, ``0..world_size()-1`` (0 without a launcher).
+
+    >>> from xpnet import distributed as dist
+    >>> f"log.rank{dist.rank()}.txt"
+    'log.rank0.txt'
+    """
     return get_world().rank
 
 
 def world_size() -> int:
-    """The number of processes in the job (1 without a launcher)."""
+    """The number of processes in the job (1 without a launcher).
+
+    >>> from xpnet import distributed as dist
+    >>> global_batch = 64
+    >>> global_batch // dist.world_size()     # each rank's DataLoader batch_size
+    64
+    """
     return get_world().world_size
 
 
 def is_main() -> bool:
-    """True on rank 0, the rank that prints, plots and writes checkpoints."""
+    """True on rank 0, the rank that prints, plots and writes checkpoints.
+
+    >>> from xpnet import distributed as dist
+    >>> if dist.is_main():
+    ...     print("only rank 0 prints this")
+    only rank 0 prints this
+    """
     return get_world().rank == 0
 
 
 def barrier() -> None:
-    """Wait until every rank has called ``barrier()``."""
+    """Wait until every rank has called ``barrier()``.
+
+    >>> from xpnet import distributed as dist
+    >>> dist.barrier()          # e.g. after rank 0 has written a file the others read
+    """
     get_world().barrier()
 
 
@@ -147,8 +191,25 @@ def _check_tensor(tensor, fn: str) -> None:
 def all_reduce(tensor: Tensor, op: str = "sum") -> Tensor:
     """Replace ``tensor``'s data by the sum (``op="sum"``) or mean (``"mean"``) over all ranks.
 
-    ``"mean"`` is the sum divided by ``world_size()`` and needs a floating
-    dtype; ``"sum"`` takes any dtype but bool.  Returns ``tensor``.
+    With ``R`` ranks holding ``t_0 .. t_{R-1}``, every rank gets
+    ``t_0 + ... + t_{R-1}``, or that divided by ``R`` for ``"mean"`` (which
+    needs a floating dtype); ``"sum"`` takes any dtype but bool.  The shape
+    and dtype stay those of ``tensor``, which is returned.  Under
+    ``mpiexec -n 2``, with ``t = xpnet.tensor([rank() + 1.0])``::
+
+        dist.all_reduce(t)              # both ranks: [3.]
+        dist.all_reduce(t, op="mean")   # both ranks: [1.5]
+
+    In a world of one process the sum is the tensor itself:
+
+    >>> import xpnet
+    >>> from xpnet import distributed as dist
+    >>> correct = xpnet.tensor([37])                 # this rank's count (int64)
+    >>> dist.all_reduce(correct).numpy()
+    array([37])
+    >>> dist.all_reduce(correct, op="mean")
+    Traceback (most recent call last):
+    TypeError: all_reduce(op='mean') needs a floating tensor; got dtype int64 ...
     """
     _check_tensor(tensor, "all_reduce")
     if op not in REDUCE_OPS:
@@ -165,7 +226,20 @@ def all_reduce(tensor: Tensor, op: str = "sum") -> Tensor:
 
 
 def broadcast(tensor: Tensor, src: int = 0) -> Tensor:
-    """Replace ``tensor``'s data on every rank by rank ``src``'s; returns ``tensor``."""
+    """Replace ``tensor``'s data on every rank by rank ``src``'s; returns ``tensor``.
+
+    ``src`` is a rank in ``0..world_size()-1``; every rank's tensor must have
+    the same shape and dtype.
+
+    >>> import xpnet
+    >>> from xpnet import distributed as dist
+    >>> t = xpnet.tensor([0.5, 1.5])
+    >>> dist.broadcast(t, src=0).numpy()
+    array([0.5, 1.5], dtype=float32)
+    >>> dist.broadcast(t, src=1)
+    Traceback (most recent call last):
+    ValueError: broadcast(src) must be a rank in 0..0; got 1
+    """
     _check_tensor(tensor, "broadcast")
     world = get_world()
     src = check_int(src, "src", 0)

@@ -67,6 +67,20 @@ class DistributedDataParallel(Module):
         bucket_cap_mb: the largest bucket of gradients sent in one message, in MiB (> 0).
         broadcast_buffers: copy rank 0's buffers to all ranks at each training-mode forward.
         world: the :class:`Communicator` (default: :func:`xpnet.distributed.init`'s).
+
+    After each training-mode ``backward()`` every trainable parameter's
+    ``.grad`` is ``(g_0 + ... + g_{R-1}) / R``.  Below, a one-process stand-in
+    for two ranks (its sum adds nothing, as if rank 1's gradients were 0):
+
+    >>> import xpnet
+    >>> from xpnet.distributed import LocalCommunicator
+    >>> world = LocalCommunicator(); world.world_size = 2
+    >>> model = DistributedDataParallel(xpnet.nn.Linear(3, 2), world=world)
+    >>> model(xpnet.ones(4, 3)).sum().backward()     # this rank: bias.grad = [4, 4]
+    >>> model.module.bias.grad.numpy()               # ([4, 4] + [0, 0]) / 2
+    array([2., 2.], dtype=float32)
+    >>> list(model.state_dict())
+    ['module.weight', 'module.bias']
     """
 
     def __init__(self, module: Module, bucket_cap_mb: float = DEFAULT_BUCKET_CAP_MB,
@@ -140,6 +154,15 @@ class DistributedDataParallel(Module):
         """Inside, backward passes accumulate local gradients without averaging them.
 
         The first backward after the block averages everything accumulated.
+
+        >>> import xpnet
+        >>> model = DistributedDataParallel(xpnet.nn.Linear(2, 1))
+        >>> x = xpnet.ones(1, 2)
+        >>> with model.no_sync():                # micro-batch 1: local accumulation only
+        ...     model(x).sum().backward()
+        >>> model(x).sum().backward()            # micro-batch 2: averages the accumulated sum
+        >>> model.module.bias.grad.numpy()
+        array([2.], dtype=float32)
         """
         previous, self.require_backward_grad_sync = self.require_backward_grad_sync, False
         try:

@@ -48,6 +48,15 @@ class Loop:
         stop: set to True in a hook to end training after the current epoch.
         error: the exception ``fit`` is raising, in ``on_train_end``; else None.
         net: ``model`` without a data-parallel wrapper (see :attr:`net`).
+
+    ``fit`` builds it; building one by hand is a way to unit-test a callback.
+
+    >>> from xpnet import nn
+    >>> model = nn.Linear(2, 2)
+    >>> loop = Loop(model, nn.MSELoss(), None, [None] * 3, None, None, (), epochs=5,
+    ...             initial_epoch=2, history=History())   # a run resumed after epoch 2
+    >>> loop.epoch, loop.step, loop.batches_per_epoch
+    (2, 6, 3)
     """
 
     def __init__(self, model, loss_fn, optimizer, train_loader, val_loader, scheduler,
@@ -65,10 +74,21 @@ class Loop:
 
     @property
     def net(self):
-        """The model a checkpoint, a monitor or a message should name: ``model`` itself,
-        or the module a wrapper such as ``DistributedDataParallel`` holds in its
-        ``module`` attribute (as in PyTorch, a checkpoint stores the wrapped module's
-        state dict, so it loads with or without the wrapper)."""
+        """The model a checkpoint, a monitor or a message should name (``model`` unwrapped).
+
+        That is ``model`` itself, or the module a wrapper such as
+        ``DistributedDataParallel`` holds in its ``module`` attribute (as in
+        PyTorch, a checkpoint stores the wrapped module's state dict, so it
+        loads with or without the wrapper).
+
+        >>> import xpnet
+        >>> from xpnet.distributed import DistributedDataParallel
+        >>> model = xpnet.nn.Linear(2, 2)
+        >>> loop = Loop(DistributedDataParallel(model), None, None, [], None, None, (),
+        ...             epochs=1, initial_epoch=0, history=History())
+        >>> loop.net is model, loop.model is model
+        (True, False)
+        """
         inner = getattr(self.model, "module", None)
         return inner if inner is not None and hasattr(inner, "state_dict") else self.model
 

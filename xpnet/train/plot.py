@@ -19,11 +19,9 @@ matplotlib is needed (``pip install 'xpnet[plot]'``) and imported only when
 a plot is drawn; the figure is a ``matplotlib.figure.Figure`` rendered with
 Agg, so no window opens and pyplot's global state is untouched.
 
->>> from xpnet.train import fit                                      # doctest: +SKIP
->>> from xpnet.train.plot import plot_training                       # doctest: +SKIP
->>> history = fit(model, train_loader, val_loader=val_loader, ...)   # doctest: +SKIP
->>> plot_training(history, "run.png", {"fc1": [0.9, 0.5], "fc2": [0.2, 0.1]})  # doctest: +SKIP
-'run.png'
+After a run: ``plot_training(fit(...), "run.png", monitor.grad_norms)`` with a
+:class:`~xpnet.train.GradientMonitor` ``monitor`` among ``fit``'s callbacks;
+:func:`plot_training` has a runnable example.
 
 See also: :func:`make_figure` (the same figure, returned instead of saved).
 """
@@ -171,6 +169,13 @@ def make_figure(history, grad_norms: GradNorms = None):
         ValueError: no epochs, an epoch without ``"loss"``, an empty
             ``grad_norms`` or a layer without exactly one norm per epoch.
         RuntimeError: matplotlib is not installed.
+
+    >>> history = [{"epoch": 1, "loss": 0.9, "accuracy": 0.6},
+    ...            {"epoch": 2, "loss": 0.5, "accuracy": 0.8}]
+    >>> [ax.get_title() for ax in make_figure(history, {"fc1": [0.9, 0.5]}).get_axes()]
+    ['Loss', 'Accuracy', 'Gradient L2 norm per layer (log scale)']
+    >>> [ax.get_title() for ax in make_figure([{"loss": 0.3}, {"loss": 0.2}]).get_axes()]
+    ['Loss']
     """
     records = _epochs(history)
     norms = _grad_norms(grad_norms, len(records))
@@ -200,6 +205,19 @@ def plot_training(history, path, grad_norms: GradNorms = None):
 
     ``path`` must end in ``.png`` and its folder must exist; the arguments
     are checked before anything is drawn or written.
+
+    >>> import os, tempfile
+    >>> history = [{"epoch": 1, "loss": 0.9, "val_loss": 1.0},
+    ...            {"epoch": 2, "loss": 0.5, "val_loss": 0.7}]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = plot_training(history, os.path.join(folder, "run.png"),
+    ...                          {"fc1": [0.9, 0.5], "fc2": [0.2, 0.1]})
+    ...     with open(path, "rb") as f:
+    ...         print(f.read(4))
+    b'\\x89PNG'
+    >>> plot_training(history, "run.pdf")
+    Traceback (most recent call last):
+    ValueError: plot_training(path=...) writes a PNG, so the name must end in .png; got 'run.pdf'
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"plot_training(path=...) must be a str or os.PathLike; got "

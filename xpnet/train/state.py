@@ -45,8 +45,22 @@ def copy_state(model) -> Dict[str, object]:
 
 
 def training_state(loop, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """The resumable state after ``loop.epoch`` (see the module docstring); ``extra`` is
-    stored as given (anything :func:`xpnet.save` can write)."""
+    """The resumable state after ``loop.epoch``: the dict of the module docstring.
+
+    ``extra`` is stored as given (anything :func:`xpnet.save` can write).  The
+    model's state is ``loop.net``'s, so it loads with or without a
+    data-parallel wrapper.  Like ``state_dict()`` it shares memory with the model:
+    write it with :func:`xpnet.save` before training goes on.
+
+    >>> from xpnet import nn, optim
+    >>> from xpnet.train import History, Loop
+    >>> model = nn.Linear(2, 2)
+    >>> loop = Loop(model, None, optim.SGD(model.parameters(), lr=0.1), [], None, None, (),
+    ...             epochs=3, initial_epoch=0, history=History())
+    >>> state = training_state(loop, extra={"scale": 2.0})
+    >>> state["epoch"], sorted(state["model"]), state["extra"]
+    (0, ['bias', 'weight'], {'scale': 2.0})
+    """
     return {"epoch": loop.epoch, "step": loop.step,
             "model": loop.net.state_dict(), "optimizer": loop.optimizer.state_dict(),
             "scheduler": None if loop.scheduler is None else loop.scheduler.state_dict(),
@@ -78,13 +92,28 @@ def _check(state: Any, scheduler) -> None:
 
 def restore_training_state(state: Dict[str, Any], model, optimizer,
                            scheduler=None) -> Tuple[int, History, Dict[str, Any]]:
-    """Load a :func:`training_state` into ``model``, ``optimizer``, ``scheduler`` and the
-    global random generator; returns ``(epoch, history, extra)`` for
-    ``fit(initial_epoch=epoch, history=history)``.
+    """Load a :func:`training_state` into ``model``, ``optimizer``, ``scheduler`` and the RNG.
 
+    Returns ``(epoch, history, extra)`` for ``fit(initial_epoch=epoch,
+    history=history)``; the global random generator gets the saved state.
     Everything is validated first; if any part fails to load, the model and
     optimizer get their previous state back and a ``ValueError`` says what
     is wrong.
+
+    >>> import os, tempfile, xpnet
+    >>> from xpnet import nn, optim
+    >>> from xpnet.train import History, Loop
+    >>> _ = xpnet.manual_seed(0)
+    >>> old = nn.Linear(2, 2)
+    >>> loop = Loop(old, None, optim.SGD(old.parameters(), lr=0.1), [], None, None, (),
+    ...             epochs=1, initial_epoch=0, history=History())
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     xpnet.save(training_state(loop), os.path.join(folder, "ckpt.xpt"))
+    ...     state = xpnet.load(os.path.join(folder, "ckpt.xpt"))
+    >>> new = nn.Linear(2, 2); opt = optim.SGD(new.parameters(), lr=0.1)
+    >>> epoch, history, extra = restore_training_state(state, new, opt)
+    >>> epoch, bool((new.weight.numpy() == old.weight.numpy()).all())
+    (0, True)
     """
     _check(state, scheduler)
     model_before, optimizer_before = copy_state(model), optimizer.state_dict()

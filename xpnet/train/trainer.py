@@ -17,9 +17,17 @@ from .metrics import METRICS
 
 @dataclass
 class History:
-    """Per-epoch records of ``fit``: ``history.epochs[i]`` is a dict such as
-    ``{"epoch": 1, "loss": 0.41, "accuracy": 0.88, "val_loss": 0.32,
-    "val_accuracy": 0.91, "lr": 0.001, "seconds": 0.8}``."""
+    """The per-epoch records of ``fit``, one dict per epoch in ``history.epochs``.
+
+    ``history.epochs[i]`` is a dict such as ``{"epoch": 1, "loss": 0.41,
+    "accuracy": 0.88, "val_loss": 0.32, "val_accuracy": 0.91, "lr": 0.001,
+    "seconds": 0.8}``; ``history[key]`` lists one key over the epochs that
+    have it.
+
+    >>> h = History([{"epoch": 1, "loss": 0.9, "val_loss": 1.0}, {"epoch": 2, "loss": 0.5}])
+    >>> h["loss"], h["val_loss"], h.last["epoch"]
+    ([0.9, 0.5], [1.0], 2)
+    """
     epochs: List[Dict[str, float]] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> List[float]:
@@ -28,6 +36,11 @@ class History:
 
     @property
     def last(self) -> Dict[str, float]:
+        """The latest epoch's record (``{}`` before the first epoch).
+
+        >>> History().last, History([{"epoch": 1}, {"epoch": 2}]).last
+        ({}, {'epoch': 2})
+        """
         return self.epochs[-1] if self.epochs else {}
 
 
@@ -95,7 +108,20 @@ def evaluate(model, loader, loss_fn: Optional[Callable] = None,
     """Mean loss and metrics of ``model`` over ``loader`` in eval mode, without gradients.
 
     Batches are weighted by their size, so the result is the mean over
-    samples.  One host transfer for the whole loader.
+    samples: ``{"loss": sum_b n_b * loss_b / N, metric: ...}`` (``"loss"``
+    only with a ``loss_fn``; metric names from
+    :data:`xpnet.train.metrics.METRICS`).  One host transfer for the whole
+    loader.  The model's train/eval mode is restored afterwards.
+
+    >>> import xpnet
+    >>> from xpnet import nn
+    >>> from xpnet.data import DataLoader, TensorDataset
+    >>> model = nn.Linear(2, 2)
+    >>> _ = nn.init.zeros_(model.weight), nn.init.zeros_(model.bias)  # every logit is 0
+    >>> data = TensorDataset(xpnet.ones(4, 2), xpnet.tensor([0, 1, 0, 0]))
+    >>> scores = evaluate(model, DataLoader(data, batch_size=3), nn.CrossEntropyLoss())
+    >>> {k: round(v, 4) for k, v in scores.items()}   # loss ln 2; a tie's argmax is class 0
+    {'loss': 0.6931, 'accuracy': 0.75}
     """
     means = _Means(_metric_fns(metrics))
     with _eval_mode(model):
@@ -108,7 +134,18 @@ def evaluate(model, loader, loss_fn: Optional[Callable] = None,
 
 
 def predict(model, x: Tensor, batch_size: int = 256) -> Tensor:
-    """``model(x)`` in eval mode without gradients, in batches of ``batch_size`` rows."""
+    """``model(x)`` in eval mode without gradients, in batches of ``batch_size`` rows.
+
+    ``x`` has shape ``(N, ...)``; the outputs of the batches are concatenated
+    along dim 0, so the result is ``(N, *out_shape)``.  The model's mode is
+    restored afterwards.
+
+    >>> import xpnet
+    >>> model = xpnet.nn.Linear(3, 2)
+    >>> out = predict(model, xpnet.ones(10, 3), batch_size=4)   # batches of 4, 4 and 2 rows
+    >>> tuple(out.shape), out.requires_grad, model.training
+    ((10, 2), False, True)
+    """
     _check_positive_int("batch_size", batch_size)
     with _eval_mode(model):
         n = x.shape[0]

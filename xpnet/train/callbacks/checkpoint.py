@@ -45,9 +45,27 @@ class ModelCheckpoint(Callback):
 
     Attributes: ``best`` (value) and ``best_epoch`` (1-based; 0 before any).
 
-    >>> ckpt = ModelCheckpoint("run.npz", monitor="val_accuracy", mode="max")
-    >>> ckpt.best_path
-    'run.best.npz'
+    Three epochs driven by hand (``fit(..., callbacks=[ckpt])`` does the same):
+
+    >>> import os, tempfile, xpnet
+    >>> from xpnet import nn, optim
+    >>> from xpnet.train import History, Loop
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> ckpt = ModelCheckpoint(os.path.join(folder.name, "run.xpt"), monitor="val_loss",
+    ...                        mode="min")
+    >>> model = nn.Linear(2, 2)
+    >>> loop = Loop(model, None, optim.SGD(model.parameters(), lr=0.1), [], None, None, (),
+    ...             epochs=3, initial_epoch=0, history=History())
+    >>> ckpt.on_train_begin(loop)
+    >>> for epoch, val_loss in enumerate([0.4, 0.7, 0.5], start=1):
+    ...     loop.epoch, loop.record = epoch, {"epoch": epoch, "val_loss": val_loss}
+    ...     loop.history.epochs.append(loop.record)
+    ...     ckpt.on_epoch_end(loop)
+    >>> sorted(os.listdir(folder.name)), os.path.basename(ckpt.best_path)
+    (['run.best.xpt', 'run.xpt'], 'run.best.xpt')
+    >>> xpnet.load(ckpt.path)["epoch"], xpnet.load(ckpt.best_path)["epoch"]   # latest, best
+    (3, 1)
+    >>> folder.cleanup()
     """
 
     order = 10

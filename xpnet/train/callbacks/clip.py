@@ -13,7 +13,16 @@ class ClipGradNorm(Callback):
     (which therefore records the unclipped norms, the diagnostic you want)
     and after the NaN guard.
 
-    >>> clip = ClipGradNorm(1.0)     # fit(..., callbacks=[clip]); the CLI's --clip-grad-norm
+    ``fit(..., callbacks=[ClipGradNorm(1.0)])`` is the CLI's ``--clip-grad-norm 1.0``;
+    one step by hand:
+
+    >>> import xpnet
+    >>> from types import SimpleNamespace
+    >>> model = xpnet.nn.Linear(2, 1)
+    >>> (model(xpnet.ones(1, 2)) * 10).sum().backward()   # grads [[10, 10]], [10]: norm 17.32
+    >>> ClipGradNorm(1.0).on_after_backward(SimpleNamespace(model=model))
+    >>> model.bias.grad.numpy().round(4)                   # 10 * 1 / 17.3205
+    array([0.5774], dtype=float32)
     """
 
     order = 5

@@ -51,8 +51,21 @@ class EarlyStopping(Callback):
     Attributes: ``best``, ``best_epoch``, ``wait``, ``stopped_epoch`` (1-based; 0 if it
     did not stop).
 
-    >>> stop = EarlyStopping(monitor="val_accuracy", mode="max", patience=3,
-    ...                      restore_best_weights=True)
+    Driven by hand with a validation loss that stops improving after epoch 2
+    (``fit(..., callbacks=[stop])`` calls the hooks the same way):
+
+    >>> from types import SimpleNamespace
+    >>> from xpnet.train import History
+    >>> stop = EarlyStopping(monitor="val_loss", patience=2, min_delta=0.01)
+    >>> loop = SimpleNamespace(history=History(), stop=False)
+    >>> stop.on_train_begin(loop)
+    >>> for epoch, val_loss in enumerate([0.9, 0.5, 0.495, 0.6, 0.4], start=1):
+    ...     loop.epoch, loop.record = epoch, {"epoch": epoch, "val_loss": val_loss}
+    ...     stop.on_epoch_end(loop)
+    ...     if loop.stop:
+    ...         break
+    >>> stop.stopped_epoch, stop.best_epoch, stop.best   # 0.495 is not below 0.5 - 0.01
+    (4, 2, 0.5)
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "min", patience: int = 0,

@@ -34,9 +34,20 @@ class GradientMonitor(Callback):
     1.8e19, which still reads as "exploded").  A resumed run records the
     epochs it trains.
 
-    >>> monitor = GradientMonitor()       # fit(..., callbacks=[monitor])
-    >>> monitor.history
-    {}
+    One step, driven by hand (``fit(..., callbacks=[monitor])`` does this for
+    every step):
+
+    >>> import xpnet
+    >>> from types import SimpleNamespace
+    >>> model, monitor = xpnet.nn.Linear(2, 1), GradientMonitor()
+    >>> loop = SimpleNamespace(net=model, record={})
+    >>> monitor.on_train_begin(loop); monitor.on_epoch_begin(loop)
+    >>> model(xpnet.ones(1, 2)).sum().backward()     # weight.grad [[1, 1]], bias.grad [1]
+    >>> monitor.on_after_backward(loop); monitor.on_epoch_end(loop)
+    >>> {name: round(v[0], 4) for name, v in monitor.grad_norms.items()}   # sqrt(2), 1
+    {'weight': 1.4142, 'bias': 1.0}
+    >>> {key: round(v, 4) for key, v in loop.record.items()}    # added to the epoch's record
+    {'grad_norm_min': 1.0, 'grad_norm_max': 1.4142}
     """
 
     def __init__(self):
@@ -46,7 +57,13 @@ class GradientMonitor(Callback):
 
     @property
     def grad_norms(self) -> Dict[str, List[float]]:
-        """``{parameter name: [mean gradient norm of each epoch]}``."""
+        """``{parameter name: [mean gradient norm of each epoch]}`` (``history["grad_mean"]``).
+
+        Empty before training; see the class example for values.
+
+        >>> GradientMonitor().grad_norms
+        {}
+        """
         return self.history.get("grad_mean", {})
 
     def _reset(self) -> None:

@@ -31,6 +31,19 @@ class NonFiniteError(FloatingPointError):
     step's loss, a float, possibly finite), ``parameter`` (the name of the
     first parameter in ``model.named_parameters()`` order whose gradient has
     a NaN or infinity, or None if every gradient is finite).
+
+    >>> import xpnet
+    >>> from xpnet import nn, optim
+    >>> from xpnet.data import DataLoader, TensorDataset
+    >>> from xpnet.train import fit
+    >>> model = nn.Linear(2, 2)
+    >>> bad = TensorDataset(xpnet.tensor([[1.0, float("nan")]]), xpnet.tensor([0]))
+    >>> try:
+    ...     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+    ...         DataLoader(bad), progress=False)
+    ... except NonFiniteError as e:
+    ...     print(e.epoch, e.step, e.loss, e.parameter)
+    1 1 nan weight
     """
 
     def __init__(self, message: str, epoch: int, step: int, loss: float,

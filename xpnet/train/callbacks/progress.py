@@ -16,10 +16,12 @@ def samples_per_epoch(loader) -> Optional[int]:
 
 
 class ProgressBar(Callback):
-    """A progress bar per epoch: ``epoch 3/20: 100%|#####| 1347/1347 [00:01, 9.1ksample/s,
-    loss=0.1234]``, the loss being the running sample-weighted mean of the epoch;
-    at the end of the epoch the bar shows the epoch's record (loss, accuracy,
-    val_loss, val_accuracy and whatever other callbacks added).
+    """A tqdm progress bar per epoch, with the epoch's running loss and samples/s.
+
+    ``epoch 3/20: 100%|#####| 1347/1347 [00:01, 9.1ksample/s, loss=0.1234]``,
+    the loss being the running sample-weighted mean of the epoch; at the end
+    of the epoch the bar shows the epoch's record (loss, accuracy, val_loss,
+    val_accuracy and whatever other callbacks added).
 
     Args:
         file: where to draw (default ``sys.stderr`` at the time training begins).
@@ -29,8 +31,19 @@ class ProgressBar(Callback):
 
     ``fit(progress=True)`` adds ``ProgressBar()`` unless you pass one.
 
-    >>> import sys
-    >>> bar = ProgressBar(file=sys.stdout, leave=False)   # fit(..., callbacks=[bar])
+    One epoch of two batches of 4 samples, driven by hand (``fit(...,
+    callbacks=[bar])`` does the same), drawn into a string:
+
+    >>> import io
+    >>> from types import SimpleNamespace
+    >>> out = io.StringIO()
+    >>> bar = ProgressBar(file=out, disable=False)
+    >>> loop = SimpleNamespace(epoch=1, epochs=2, train_loader=[None] * 2, batch_size=4,
+    ...                        step_loss=0.5, record={"epoch": 1, "loss": 0.5, "accuracy": 0.875})
+    >>> bar.on_epoch_begin(loop); bar.on_batch_end(loop); bar.on_batch_end(loop)
+    >>> bar.on_epoch_end(loop)
+    >>> print(out.getvalue().split("\\r")[-1].strip())
+    epoch 1/2: 8sample [...sample/s, loss=0.5, accuracy=0.875]
     """
 
     order = 20
