@@ -64,9 +64,9 @@ def test_bad_flags_exit_2_with_usage(argv, capsys):
     ("--data {tmp}/mnist/", "does not exist; pass an .npz file or a folder"),
     ("--data {tmp}/corrupt.npz", "corrupt.npz"),
     ("--plot {tmp}/no/such/folder/run.png", "--plot {tmp}/no/such/folder/run.png: the folder"),
-    ("--resume {tmp}/missing.npz", "--resume {tmp}/missing.npz: no such file"),
+    ("--resume {tmp}/missing.xpt", "--resume {tmp}/missing.xpt: no such file"),
     ("--resume {tmp}/corrupt.npz", "not a readable xpnet"),
-    ("--save {tmp}/no/such/folder/c.npz", "does not exist"),
+    ("--save {tmp}/no/such/folder/c.xpt", "does not exist"),
     ("--optimizer sgd --lr 1e30", "non-finite loss at epoch 1, step 2"),
 ])
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
@@ -194,7 +194,7 @@ def test_killed_run_resumes_bit_identically(model, tmp_path):
     """A real SIGKILL after epoch >= 2 of 4, then --resume: the same weights and history
     as 4 epochs straight (the mlp has dropout, so the saved RNG state matters; the cnn
     also batch-norm statistics)."""
-    killed, straight = tmp_path / "killed.npz", tmp_path / "straight.npz"
+    killed, straight = tmp_path / "killed.xpt", tmp_path / "straight.xpt"
     # small batches make an epoch long enough (~0.3 s for the mlp) that the poll sees
     # epoch 2 well before the run could finish on its own
     argv = ("--model", model, "--epochs", 4, "--batch-size", 4 if model == "mlp" else 64)

@@ -86,7 +86,7 @@ def test_resume_continues_bit_identically(tmp_path):
 
 
 def test_resume_refuses_other_options(tmp_path):
-    path = tmp_path / "c.npz"
+    path = tmp_path / "c.xpt"
     run(TrainConfig(model="mlp", epochs=2), save=path, progress=False)
     with pytest.raises(ValueError, match="lr: 0.01 vs 0.001; seed: 1 vs 0"):
         run(TrainConfig(model="mlp", epochs=3, seed=1, lr=0.01), resume=path, progress=False)

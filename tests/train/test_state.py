@@ -28,7 +28,7 @@ def _without_seconds(history):
 
 
 def _resumed(tmp_path, restore_rng=True):
-    path = tmp_path / "ckpt.npz"
+    path = tmp_path / "ckpt.xpt"
     _fit(_setup(), 2, callbacks=[ModelCheckpoint(path)])
     parts = _setup()
     state = xpnet.load(path)
@@ -58,7 +58,7 @@ def test_resume_without_the_rng_state_differs(tmp_path):
 
 
 def test_bad_states_are_refused_and_change_nothing(tmp_path):
-    path = tmp_path / "ckpt.npz"
+    path = tmp_path / "ckpt.xpt"
     _fit(_setup(), 1, callbacks=[ModelCheckpoint(path)])
     model, opt, sched, _, _ = _setup()
     before = weights(model)

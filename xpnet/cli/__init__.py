@@ -1,4 +1,4 @@
-"""The ``xpnet`` command (also ``python -m xpnet``).
+"""The ``xpnet`` command (also ``python -m xpnet``): train, benchmark and check xpnet.
 
 Subcommands, one module each:
   train     train a classifier on the embedded digits, save/resume it (:mod:`.train`)
@@ -13,12 +13,20 @@ import importlib
 import sys
 from typing import List, Optional
 
+from ._parser import plain
+
 SUBCOMMANDS = ("train", "bench", "selftest", "info")
+EXAMPLES = """examples:
+  xpnet train                        # train a CNN on the embedded digits
+  xpnet train --help                 # every option of a command, with examples
+  xpnet info                         # versions, and which backends are usable here
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xpnet", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="xpnet", description=plain(__doc__),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=EXAMPLES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         module = importlib.import_module(f".{name}", __name__)

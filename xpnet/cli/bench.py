@@ -31,13 +31,22 @@ import time
 from typing import Callable, List, Optional, Tuple
 
 from ..backend.cuda.peaks import DevicePeaks, device_peaks, fraction_of_peak
+from ._parser import add_command
 
 Timer = Callable[[Callable[[], None]], float]
 
 
+EXAMPLES = """examples:
+  xpnet bench                                   # every case on $XPNET_BACKEND (numpy), next to PyTorch
+  xpnet bench --filter "train step" --repeat 21 # only the reference CNN's training step
+  xpnet bench --backend cupy                    # on your GPU: CUDA events, % of peak, vs cuDNN
+  xpnet bench --kernels --arch sm_80            # registers, spills, occupancy (no GPU needed)
+"""
+
+
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="time hot ops and a training step (vs PyTorch if installed)",
-                       description=__doc__.splitlines()[0])
+    p = add_command(sub, "bench", __doc__, EXAMPLES,
+                    help="time hot ops and a training step (vs PyTorch if installed)")
     p.add_argument("--backend", default=None, help="default: $XPNET_BACKEND or numpy")
     p.add_argument("--repeat", type=int, default=15, help="timed runs per case (median reported)")
     p.add_argument("--warmup", type=int, default=3, help="untimed runs per case first")

@@ -33,12 +33,18 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy
 
+from ._parser import add_command
+
 Info = Dict[str, Any]
+EXAMPLES = """examples:
+  xpnet info           # paste this into a bug report
+  xpnet info --json    # the same as one JSON object, for scripts
+"""
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("info", help="versions of xpnet, NumPy, CuPy, CUDA; which backends are usable",
-                       description=__doc__.splitlines()[0])
+    p = add_command(sub, "info", __doc__, EXAMPLES,
+                    help="versions of xpnet, NumPy, CuPy, CUDA; which backends are usable")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(run=run)
 

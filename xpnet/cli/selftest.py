@@ -27,6 +27,8 @@ from typing import Callable, Iterator, List, Sequence, Tuple
 
 import numpy
 
+from ._parser import add_command
+
 RTOL = {numpy.dtype("float64"): 1e-10, numpy.dtype("float32"): 1e-4}
 
 # Tiles of kernels/conv2d.cu: 64 rows (output pixels fwd, input pixels bwd_data,
@@ -59,9 +61,15 @@ BN_CASES = [
 Check = Tuple[str, numpy.dtype, str, Callable[[], list], list]
 
 
+EXAMPLES = """examples:
+  xpnet selftest                     # our CUDA kernels on your GPU (cupy) against NumPy
+  xpnet selftest --backend cudasim   # the same kernels on the CPU simulator, no GPU needed
+"""
+
+
 def add_parser(sub) -> None:
-    p = sub.add_parser("selftest", help="check a backend's hot ops against NumPy",
-                       description=__doc__.splitlines()[0])
+    p = add_command(sub, "selftest", __doc__, EXAMPLES,
+                    help="check a backend's hot ops against NumPy")
     p.add_argument("--backend", default="cupy", help="default: cupy")
     p.set_defaults(run=run)
 

@@ -7,12 +7,18 @@ import os
 
 from ..backend import backend_names
 from ..train.callbacks import Callback
+from ._parser import add_command
 
+DESCRIPTION = """Train a classifier on the 8x8 handwritten digits that ship with xpnet
+(75% train / 25% test, stratified) or on your own data (--data); print each
+epoch's loss and accuracy and the final test accuracy. A NaN/inf loss or
+gradient stops the run with a message naming the epoch, step and layer (the
+last checkpoint stays)."""
 EXAMPLES = """examples:
   xpnet train                                   # the CNN on the digits, Adam, 15 epochs
   xpnet train --model mlp --optimizer nesterov --lr 0.05 --batch-size full --epochs 100
-  xpnet train --model mlp --epochs 40 --save run.npz      # checkpoint every epoch (+ run.best.npz)
-  xpnet train --model mlp --epochs 60 --resume run.npz --save run.npz   # continue it to epoch 60
+  xpnet train --model mlp --epochs 40 --save run.xpt      # checkpoint every epoch (+ run.best.xpt)
+  xpnet train --model mlp --epochs 60 --resume run.xpt --save run.xpt   # continue it to epoch 60
   xpnet train --model mlp --activation sigmoid --init xavier --plot run.png   # curves + gradient norms
   xpnet train --data mnist/ --epochs 3          # a folder with the four MNIST IDX files (or an .npz)
   mpiexec -n 2 python -m xpnet train --distributed   # data-parallel over 2 processes (pip install 'xpnet[mpi]')
@@ -43,13 +49,8 @@ _batch_size = _parse(lambda t: t if t == "full" else int(t),
 def add_parser(sub) -> None:
     from ..train.config import MOMENTUM_DEFAULTS, SCALES
     from ..train.models import ACTIVATIONS, INITS
-    p = sub.add_parser(
-        "train", help="train a classifier (default: a CNN on the embedded 8x8 digits)",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
-        description="Train a classifier on the 8x8 handwritten digits that ship with xpnet\n"
-                    "(75% train / 25% test, stratified); print each epoch's loss and accuracy\n"
-                    "and the final test accuracy. A NaN/inf loss or gradient stops the run\n"
-                    "with a message naming the epoch, step and layer (the last checkpoint stays).")
+    p = add_command(sub, "train", DESCRIPTION, EXAMPLES,
+                    help="train a classifier (default: a CNN on the embedded 8x8 digits)")
     add = p.add_argument
     add("--model", choices=["mlp", "cnn"], default="cnn",
         help="mlp: Linear-act-Dropout-Linear-act-Linear on flat features; cnn: two conv+batch "
@@ -93,7 +94,7 @@ def add_parser(sub) -> None:
         help="array backend (default: $XPNET_BACKEND or numpy)")
     add("--save", metavar="PATH", default=None,
         help="write a checkpoint to PATH after every epoch, and the best epoch by test "
-             "accuracy to PATH with .best before the suffix (run.npz -> run.best.npz)")
+             "accuracy to PATH with .best before the suffix (run.xpt -> run.best.xpt)")
     add("--resume", metavar="PATH", default=None,
         help="continue the run saved at PATH up to --epochs; every other option must match "
              "the saved run's (--backend may differ); combine with --save to keep saving")

@@ -15,7 +15,7 @@ Steps, each one a library call a user can copy:
 
 ``run(config, save=PATH)`` writes the resumable state to ``PATH`` after every
 epoch and the best epoch by test ("validation") accuracy to
-``PATH`` with ``.best`` before the suffix (``ckpt.npz`` -> ``ckpt.best.npz``);
+``PATH`` with ``.best`` before the suffix (``ckpt.xpt`` -> ``ckpt.best.xpt``);
 ``run(config, resume=PATH)`` continues such a run: it refuses a checkpoint
 whose config differs in anything but ``epochs`` and ``backend``, restores
 model, optimizer, scaler, random generator and history, and trains epochs

@@ -50,21 +50,21 @@ def _assert_holds(path, epoch, script):
 
 
 def test_writes_last_every_epoch_and_best_beside_it(tmp_path):
-    path = tmp_path / "run.npz"
+    path = tmp_path / "run.xpt"
     script, ckpt = _run(path)
     assert script.saved_epochs == [1, 2, 3, 4, 5]  # rewritten at the end of every epoch
-    assert best_path(path) == str(tmp_path / "run.best.npz")
+    assert best_path(path) == str(tmp_path / "run.best.xpt")
     _assert_holds(path, 5, script)
     _assert_holds(best_path(path), 4, script)  # the best epoch's weights, not the last
     assert (ckpt.best, ckpt.best_epoch) == (0.9, 4)
 
 
 def test_save_best_only_writes_only_improvements(tmp_path):
-    path = tmp_path / "best.npz"
+    path = tmp_path / "best.xpt"
     script, _ = _run(path, save_best_only=True)
     assert script.saved_epochs == [1, 2, 2, 4, 4]
     _assert_holds(path, 4, script)
-    assert not (tmp_path / "best.best.npz").exists()
+    assert not (tmp_path / "best.best.xpt").exists()
 
 
 def test_best_path_without_suffix():
@@ -75,7 +75,7 @@ def test_resumed_run_keeps_the_best_from_history(tmp_path):
     class Loop:
         history = xpnet.train.History([{"epoch": 1, "val_accuracy": 0.9},
                                        {"epoch": 2, "val_accuracy": 0.7}])
-    ckpt = ModelCheckpoint(tmp_path / "c.npz")
+    ckpt = ModelCheckpoint(tmp_path / "c.xpt")
     ckpt.on_train_begin(Loop())
     assert (ckpt.best, ckpt.best_epoch) == (0.9, 1)
 
@@ -97,7 +97,7 @@ def test_nan_guard_leaves_the_last_good_checkpoint(tmp_path):
             if loop.epoch == 3:
                 loop.model.bias.data = loop.model.bias.data * float("nan")
 
-    path = tmp_path / "c.npz"
+    path = tmp_path / "c.xpt"
     model = nn.Linear(2, 2)
     script = Script(path, extra=False)
     with pytest.raises(xpnet.train.NonFiniteError, match="epoch 3, step 5"):

@@ -13,7 +13,7 @@ from .early_stopping import check_mode, improved, monitored
 
 def best_path(path) -> str:
     """Where the best epoch goes next to ``path``: ``.best`` before the suffix
-    (``run/ckpt.npz`` -> ``run/ckpt.best.npz``; no suffix: ``ckpt`` -> ``ckpt.best``)."""
+    (``run/ckpt.xpt`` -> ``run/ckpt.best.xpt``; no suffix: ``ckpt`` -> ``ckpt.best``)."""
     root, ext = os.path.splitext(os.fspath(path))
     return f"{root}.best{ext}"
 
@@ -24,7 +24,7 @@ class ModelCheckpoint(Callback):
     * ``save_best_only=False`` (default): ``path`` is rewritten at the end of
       every epoch (the latest state, to resume from), and whenever
       ``record[monitor]`` improves the same state also goes to
-      :func:`best_path` (``ckpt.npz`` -> ``ckpt.best.npz``).  ``monitor=None``
+      :func:`best_path` (``ckpt.xpt`` -> ``ckpt.best.xpt``).  ``monitor=None``
       writes only ``path``.
     * ``save_best_only=True``: ``path`` is written only when ``monitor``
       improves (Keras' behaviour), so it always holds the best epoch.
@@ -38,7 +38,7 @@ class ModelCheckpoint(Callback):
     whatever they added to the record.
 
     Args:
-        path: the file to write (an ``.npz``).
+        path: the file to write (any name; ``.xpt`` by convention).
         monitor, mode: the history key that decides "best", and its direction.
         save_best_only: see above.
         extra: a dict stored under ``"extra"`` (e.g. scaler statistics, the config).
