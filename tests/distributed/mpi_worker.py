@@ -108,6 +108,23 @@ def case_raise() -> dict:
     return {}
 
 
+def case_cli_raise() -> dict:
+    """``xpnet train --distributed`` whose last rank alone raises a RuntimeError at its third
+    step, an error the CLI turns into one line (and exit status 2) instead of a traceback."""
+    from xpnet.cli import main
+    rank, world = dist.setup()
+    if rank == world - 1:
+        forward, calls = nn.CrossEntropyLoss.forward, []
+
+        def failing(self, *args):
+            calls.append(1)
+            if len(calls) == 3:
+                raise RuntimeError(f"deliberate failure in training on rank {rank}")
+            return forward(self, *args)
+        nn.CrossEntropyLoss.forward = failing
+    sys.exit(main(["train", "--distributed", "--model", "mlp", "--epochs", "1", "--no-progress"]))
+
+
 if __name__ == "__main__":
     case, out_dir = sys.argv[1], sys.argv[2]
     name, _, arg = case.partition(":")

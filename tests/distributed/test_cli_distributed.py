@@ -13,7 +13,7 @@ import numpy
 import pytest
 
 import xpnet
-from mpi_jobs import launch
+from mpi_jobs import launch, run
 from tolerances import assert_close
 from xpnet.cli import main
 
@@ -47,3 +47,9 @@ def test_a_global_batch_the_ranks_cannot_share_is_refused_on_every_rank(tmp_path
     assert job.returncode != 0
     assert "--batch-size 63 must be divisible by the number of ranks (2)" in job.stdout
     assert "Traceback" not in job.stdout
+
+
+def test_an_error_the_cli_reports_on_one_rank_only_ends_the_whole_job(tmp_path):
+    job = run("cli_raise", tmp_path)  # fails the test itself after the timeout if the job hangs
+    assert job.returncode != 0, job.stdout
+    assert "xpnet train: error on rank 1: deliberate failure in training on rank 1" in job.stdout

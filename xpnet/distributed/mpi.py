@@ -102,5 +102,8 @@ class MPICommunicator(Communicator):
     def barrier(self) -> None:
         self.comm.Barrier()
 
+    def abort(self, code: int = 1) -> None:
+        self.comm.Abort(code)  # MPI ends every process; the launcher exits non-zero
+
 
 __all__ = ["MPICommunicator", "launched_by_mpi", "abort_on_uncaught_exception", "MPI_ENV_VARS"]
