@@ -53,3 +53,27 @@ def test_an_error_the_cli_reports_on_one_rank_only_ends_the_whole_job(tmp_path):
     job = run("cli_raise", tmp_path)  # fails the test itself after the timeout if the job hangs
     assert job.returncode != 0, job.stdout
     assert "xpnet train: error on rank 1: deliberate failure in training on rank 1" in job.stdout
+
+
+def test_every_rank_and_a_single_process_resume_a_distributed_checkpoint(tmp_path):
+    """A 2-rank run saved after epoch 1 continues to epoch 2 on 2 ranks and on 1 process, and
+    both end where a 2-epoch run from scratch ends (no dropout, so no per-rank masks)."""
+    x, y = xpnet.data.load_digits()
+    data = tmp_path / "digits1024.npz"
+    numpy.savez(data, x_train=x[:1024], y_train=y[:1024], x_test=x[1024:], y_test=y[1024:])
+    args = ["--data", str(data), *ARGS]
+    half = str(tmp_path / "half.xpt")
+    job = launch(["-m", "xpnet", "train", "--distributed", "--save", half, *args, "--epochs", "1"])
+    assert job.returncode == 0, job.stdout
+    job = launch(["-m", "xpnet", "train", "--distributed", "--resume", half,
+                  "--save", str(tmp_path / "two.xpt"), *args])
+    assert job.returncode == 0, job.stdout
+    assert job.stdout.count("resuming after epoch 1") == 1, job.stdout
+    assert main(["train", "--resume", half, "--save", str(tmp_path / "one.xpt"), *args]) == 0
+    assert main(["train", "--save", str(tmp_path / "straight.xpt"), *args]) == 0
+    straight = xpnet.load(tmp_path / "straight.xpt")
+    for name in ("two", "one"):
+        resumed = xpnet.load(tmp_path / f"{name}.xpt")
+        assert resumed["epoch"] == 2 and resumed["step"] == straight["step"]
+        for key, w in straight["model"].items():
+            assert_close(resumed["model"][key], w)
