@@ -50,9 +50,21 @@ def test_a_global_batch_the_ranks_cannot_share_is_refused_on_every_rank(tmp_path
 
 
 def test_an_error_the_cli_reports_on_one_rank_only_ends_the_whole_job(tmp_path):
-    job = run("cli_raise", tmp_path)  # fails the test itself after the timeout if the job hangs
+    job = run("cli_raise:error", tmp_path)  # fails the test after the timeout if the job hangs
     assert job.returncode != 0, job.stdout
     assert "xpnet train: error on rank 1: deliberate failure in training on rank 1" in job.stdout
+
+
+def test_a_nan_on_one_rank_trips_the_guard_on_every_rank_at_the_same_step(tmp_path):
+    # the gradients are averaged before the guard looks at them: rank 0, whose loss is finite,
+    # sees the NaN too; the first rank to abort ends the job, so the other may print nothing
+    job = run("cli_raise:nan", tmp_path)
+    assert job.returncode != 0, job.stdout
+    errors = [line for line in job.stdout.splitlines() if line.startswith("xpnet train: error")]
+    expected = {"xpnet train: error on rank 0: non-finite gradient at epoch 1, step 3 ",
+                "xpnet train: error on rank 1: non-finite loss at epoch 1, step 3 "}
+    assert errors and all(any(e.startswith(x) for x in expected) for e in errors), job.stdout
+    assert "Traceback" not in job.stdout  # both aborting: no rank may go on without a result
 
 
 def test_every_rank_and_a_single_process_resume_a_distributed_checkpoint(tmp_path):
