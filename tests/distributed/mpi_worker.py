@@ -108,6 +108,23 @@ def case_raise() -> dict:
     return {}
 
 
+def case_cli_raise(how: str) -> dict:
+    """``xpnet train --distributed`` whose last rank alone goes wrong at its third step: ``error``
+    raises a RuntimeError there, ``nan`` makes its logits NaN (the NaN guard's error); both are
+    errors the CLI turns into one line (and exit status 2) instead of a traceback."""
+    from xpnet.cli import main
+    rank, world = dist.setup()
+    if rank == world - 1:
+        forward, calls = nn.CrossEntropyLoss.forward, []
+
+        def failing(self, logits, target):
+            calls.append(1)
+            if len(calls) == 3 and how == "error":
+                raise RuntimeError(f"deliberate failure in training on rank {rank}")
+            return forward(self, logits * float("nan") if len(calls) == 3 else logits, target)
+        nn.CrossEntropyLoss.forward = failing
+    sys.exit(main(["train", "--distributed", "--model", "mlp", "--epochs", "1", "--no-progress"]))
+
 if __name__ == "__main__":
     case, out_dir = sys.argv[1], sys.argv[2]
     name, _, arg = case.partition(":")

@@ -13,7 +13,7 @@ import numpy
 import pytest
 
 import xpnet
-from mpi_jobs import launch
+from mpi_jobs import launch, run
 from tolerances import assert_close
 from xpnet.cli import main
 
@@ -47,3 +47,45 @@ def test_a_global_batch_the_ranks_cannot_share_is_refused_on_every_rank(tmp_path
     assert job.returncode != 0
     assert "--batch-size 63 must be divisible by the number of ranks (2)" in job.stdout
     assert "Traceback" not in job.stdout
+
+
+def test_an_error_the_cli_reports_on_one_rank_only_ends_the_whole_job(tmp_path):
+    job = run("cli_raise:error", tmp_path)  # fails the test after the timeout if the job hangs
+    assert job.returncode != 0, job.stdout
+    assert "xpnet train: error on rank 1: deliberate failure in training on rank 1" in job.stdout
+
+
+def test_a_nan_on_one_rank_trips_the_guard_on_every_rank_at_the_same_step(tmp_path):
+    # the gradients are averaged before the guard looks at them: rank 0, whose loss is finite,
+    # sees the NaN too; the first rank to abort ends the job, so the other may print nothing
+    job = run("cli_raise:nan", tmp_path)
+    assert job.returncode != 0, job.stdout
+    errors = [line for line in job.stdout.splitlines() if line.startswith("xpnet train: error")]
+    expected = {"xpnet train: error on rank 0: non-finite gradient at epoch 1, step 3 ",
+                "xpnet train: error on rank 1: non-finite loss at epoch 1, step 3 "}
+    assert errors and all(any(e.startswith(x) for x in expected) for e in errors), job.stdout
+    assert "Traceback" not in job.stdout  # both aborting: no rank may go on without a result
+
+
+def test_every_rank_and_a_single_process_resume_a_distributed_checkpoint(tmp_path):
+    """A 2-rank run saved after epoch 1 continues to epoch 2 on 2 ranks and on 1 process, and
+    both end where a 2-epoch run from scratch ends (no dropout, so no per-rank masks)."""
+    x, y = xpnet.data.load_digits()
+    data = tmp_path / "digits1024.npz"
+    numpy.savez(data, x_train=x[:1024], y_train=y[:1024], x_test=x[1024:], y_test=y[1024:])
+    args = ["--data", str(data), *ARGS]
+    half = str(tmp_path / "half.xpt")
+    job = launch(["-m", "xpnet", "train", "--distributed", "--save", half, *args, "--epochs", "1"])
+    assert job.returncode == 0, job.stdout
+    job = launch(["-m", "xpnet", "train", "--distributed", "--resume", half,
+                  "--save", str(tmp_path / "two.xpt"), *args])
+    assert job.returncode == 0, job.stdout
+    assert job.stdout.count("resuming after epoch 1") == 1, job.stdout
+    assert main(["train", "--resume", half, "--save", str(tmp_path / "one.xpt"), *args]) == 0
+    assert main(["train", "--save", str(tmp_path / "straight.xpt"), *args]) == 0
+    straight = xpnet.load(tmp_path / "straight.xpt")
+    for name in ("two", "one"):
+        resumed = xpnet.load(tmp_path / f"{name}.xpt")
+        assert resumed["epoch"] == 2 and resumed["step"] == straight["step"]
+        for key, w in straight["model"].items():
+            assert_close(resumed["model"][key], w)

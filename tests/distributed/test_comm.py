@@ -124,3 +124,20 @@ def test_uncaught_exception_prints_the_rank_and_aborts_the_job(monkeypatch, caps
     assert lines[-1] == "[rank 3] KeyError: 'missing'"
     assert all(line.startswith("[rank 3] ") for line in lines)
 
+
+
+def test_abort_ends_the_process_even_when_mpi_abort_returns(monkeypatch):
+    # MPICH's Abort returned on rank 0 when both ranks aborted at once (the NaN guard tripping
+    # everywhere): the CLI then went on with no result; the rank must exit with the code instead
+    from xpnet.distributed import mpi
+    exits = []
+
+    def fake_exit(code):
+        exits.append(code)
+        raise SystemExit(code)
+    monkeypatch.setattr(mpi.os, "_exit", fake_exit)
+    world = object.__new__(mpi.MPICommunicator)
+    world.comm = FakeMPIComm()  # its Abort returns
+    with pytest.raises(SystemExit):
+        world.abort(2)
+    assert world.comm.aborted == [2] and exits == [2]

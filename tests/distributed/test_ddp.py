@@ -52,6 +52,16 @@ def test_backward_leaves_the_mean_over_ranks_in_grad(backend_name):
     assert world.names().count("all_reduce") == 1
 
 
+def test_after_a_training_forward_every_rank_holds_rank0s_updated_buffers():
+    # rank 1's batch-norm statistics after its forward are replaced by rank 0's (here 7), so
+    # evaluation after the last step and rank 0's checkpoint agree on every rank
+    world = MirrorWorld(world_size=2, rank=1, rank0_value=7)
+    model = DDP(mlp(), world=world)
+    model(batch()[0])
+    for name, t in model.named_buffers():
+        numpy.testing.assert_array_equal(t.numpy(), numpy.full(t.shape, 7), err_msg=name)
+
+
 def test_buckets_cap_the_message_size():
     world = MirrorWorld(world_size=2, rank=0)
     model = DDP(mlp(), world=world, bucket_cap_mb=200 / 2**20)  # 200 bytes = 50 floats

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import sys
 
 from ..backend import backend_names
 from ..train.callbacks import Callback
@@ -162,10 +163,18 @@ def run(args) -> int:
         print(f"xpnet train: {config.model} on {config.data}, backend {config.backend}{ranks}, "
               f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
               f"lr={config.lr}, seed {config.seed}", flush=True)
-    result = run_job(config, save=args.save, resume=args.resume,
-                     progress=main and not args.no_progress,
-                     callbacks=[_PrintEpochs()] if main else [],
-                     monitor_gradients=args.plot is not None, distributed=args.distributed)
+    try:
+        result = run_job(config, save=args.save, resume=args.resume,
+                         progress=main and not args.no_progress,
+                         callbacks=[_PrintEpochs()] if main else [],
+                         monitor_gradients=args.plot is not None, distributed=args.distributed)
+    except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
+        if world == 1:
+            raise  # xpnet.cli.main prints it as one line
+        # returning would leave the other ranks waiting in a collective for this one
+        message = " ".join(str(e).split("\n"))
+        print(f"xpnet train: error on rank {rank}: {message}", file=sys.stderr, flush=True)
+        distributed.get_world().abort(2)
     if main:
         print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "
               f"{result.seconds:.1f} s)")

@@ -122,6 +122,19 @@ class Communicator(abc.ABC):
         >>> LocalCommunicator().barrier()       # the only rank: returns at once
         """
 
+    def abort(self, code: int = 1) -> None:
+        """End every process of the job with exit status ``code``, without waiting for the others.
+
+        For an error one rank handles itself (e.g. the CLI's one-line
+        messages): exiting that rank alone would leave the others waiting in
+        their next collective.  Here (a world of one) it raises ``SystemExit(code)``.
+
+        >>> LocalCommunicator().abort(2)
+        Traceback (most recent call last):
+        SystemExit: 2
+        """
+        raise SystemExit(code)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(rank={self.rank}, world_size={self.world_size})"
 

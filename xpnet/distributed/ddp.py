@@ -34,9 +34,11 @@ Rules (as PyTorch's DDP unless said):
   raises for unused parameters unless ``find_unused_parameters=True``.
 * Batch norm uses per-rank statistics in training (each rank normalizes with
   its own ``B / R`` samples; there is no SyncBatchNorm).  With
-  ``broadcast_buffers=True`` (default) every training-mode forward first
-  copies rank 0's buffers (running mean/var) to all ranks, so evaluation and
-  checkpoints agree everywhere.
+  ``broadcast_buffers=True`` (default) every training-mode forward ends by
+  copying rank 0's buffers (running mean/var, just updated with rank 0's
+  batch) to all ranks, so evaluation and checkpoints agree everywhere
+  (PyTorch copies them at the start of the forward instead, so after the last
+  step each rank keeps the statistics of its own last batch).
 * A forward in eval mode, or under ``no_grad()``, communicates nothing: rank 0
   may evaluate alone.  Every training-mode forward and backward must run on
   all ranks (a rank that skips one makes the others wait).
@@ -144,9 +146,9 @@ class DistributedDataParallel(Module):
 
     def forward(self, *args, **kwargs):
         synced = self.world.world_size > 1 and self.training and is_grad_enabled()
-        if synced and self.broadcast_buffers:
-            self._broadcast_from_rank0(list(self.module.buffers()))
         out = self.module(*args, **kwargs)
+        if synced and self.broadcast_buffers:  # after the forward has updated them with this rank's batch
+            self._broadcast_from_rank0(list(self.module.buffers()))
         return self._mark(out) if synced and self.require_backward_grad_sync else out
 
     @contextmanager

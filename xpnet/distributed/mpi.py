@@ -102,5 +102,12 @@ class MPICommunicator(Communicator):
     def barrier(self) -> None:
         self.comm.Barrier()
 
+    def abort(self, code: int = 1) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.comm.Abort(code)  # MPI ends every process; the launcher exits non-zero
+        # MPICH's Abort can return when several ranks abort at once: this rank must not go on
+        os._exit(code)
+
 
 __all__ = ["MPICommunicator", "launched_by_mpi", "abort_on_uncaught_exception", "MPI_ENV_VARS"]

@@ -105,5 +105,8 @@ class NCCLCommunicator(Communicator):
         self.cuda.get_current_stream().synchronize()  # this rank's NCCL work is done
         self.mpi.barrier()
 
+    def abort(self, code: int = 1) -> None:
+        self.mpi.abort(code)
+
 
 __all__ = ["NCCLCommunicator", "NCCL_DTYPES", "UNIQUE_ID_BYTES"]
