@@ -281,3 +281,26 @@ def test_runs_on_other_backends(name, backend):
     """Every example, tiny, on the simulated CUDA kernels and on the strict Array API namespace."""
     require_backend(backend)
     load(name).main(["--backend", backend, "--no-plot", *SMALL[name]])
+
+
+def drawn_figure(name, monkeypatch, *args):
+    """Run example ``name`` and return its figure, drawn, instead of writing it."""
+    pytest.importorskip("matplotlib")
+    module, figures = load(name), []
+    monkeypatch.setattr(module, "save_figure", lambda fig, path: figures.append(fig))
+    module.main(["--backend", "numpy", *args])
+    figures[0].tight_layout()
+    figures[0].canvas.draw()
+    return figures[0]
+
+
+def test_optimizers_legend_hides_no_curve(monkeypatch):
+    """With the default 7 optimizers and 10 epochs, no point of any curve lies under the legend
+    (it used to sit on plain SGD's curve in the upper right)."""
+    fig = drawn_figure("optimizers", monkeypatch)
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        points = ax.transData.transform(line.get_xydata())
+        assert not any(box.contains(x, y) for x, y in points), line.get_label()
+
