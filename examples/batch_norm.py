@@ -148,6 +148,8 @@ def main(argv=None):
         axes[0].set(xlabel="epoch", ylabel="training loss (mean over the epoch)", yscale="log",
                     title="Same CNN, same start, SGD + momentum")
         axes[1].set(xlabel="epoch", ylabel="test accuracy", title="Test accuracy (eval mode)")
+        for ax in axes:  # whole epochs only (no tick at epoch 1.5)
+            ax.xaxis.get_major_locator().set_params(integer=True)
         axes[1].legend()
         save_figure(fig, args.plot)
     return results

@@ -304,3 +304,9 @@ def test_optimizers_legend_hides_no_curve(monkeypatch):
         points = ax.transData.transform(line.get_xydata())
         assert not any(box.contains(x, y) for x, y in points), line.get_label()
 
+
+def test_batch_norm_epoch_axes_have_whole_epoch_ticks(monkeypatch):
+    fig = drawn_figure("batch_norm", monkeypatch, "--epochs", "3", "--width", "4", "--lrs", "0.1")
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
