@@ -206,7 +206,7 @@ def test_losses_robust_regression_and_classification():
         assert reg[name]["line_error"] < 0.3, name
         assert reg["MSE"]["line_error"] > 3 * reg[name]["line_error"], name
     final = {name: v["test_accuracies"][-1] for name, v in r["classification"].items()}
-    # plain SGD: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95;
+    # SGD with momentum: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95;
     # multi-margin 0.92-0.95)
     assert final["cross entropy"] > final["MSE on one-hot"] + 0.05
     assert final["multi-margin"] > 0.85
