@@ -23,7 +23,8 @@ halves it, ``Flatten`` turns (N, C, H, W) into (N, C*H*W) for the final
 ``Linear``; ``xpnet.train.fit`` runs the training loop, ``evaluate`` the test
 pass.  The table shows the training loss per epoch and the test accuracy.
 
-Run (a few seconds on a laptop CPU; writes ``batch_norm.png`` unless ``--no-plot``)::
+Run (four CNN trainings: well under a minute on a laptop CPU; writes ``batch_norm.png``
+unless ``--no-plot``)::
 
     python examples/batch_norm.py
     python examples/batch_norm.py --epochs 10 --lrs 0.01 0.1 0.3 --plot bn.png
