@@ -12,15 +12,16 @@ PyTorch (and every deep-learning library) ``nn.functional.conv2d`` does not
 flip the kernel: strictly it is a cross-correlation.
 
 No training here: the weights are written by hand.  The Sobel kernel ``Gx``
-below is a smoothed horizontal difference, large where the image gets
-brighter from left to right (a vertical edge; negative where it gets darker),
-and ``Gy = Gx^T`` does the same from top to bottom.  The script applies both
-to one 8x8 digit with ``conv2d`` (as one (2, 1, 3, 3) weight: two output
-channels), recomputes every output value with the four nested sums above
-written as Python loops, and prints the largest difference (float32 rounding
-only); then does the same for random multi-channel input and weights (C=3,
-K=4), where the sum over ``c`` matters too.  The figure shows the digit, the
-two kernels, their outputs and the edge strength ``sqrt(Gx^2 + Gy^2)``.
+below is a smoothed horizontal difference, large where the pixel values rise
+from left to right (a vertical edge; negative where they fall; the digits'
+values are ink, 16 = black), and ``Gy = Gx^T`` does the same from top to
+bottom.  The script applies both to one 8x8 digit with ``conv2d`` (as one
+``(2, 1, 3, 3)`` weight: two output channels), recomputes every output value
+with the four nested sums above written as Python loops, and prints the
+largest difference (float32 rounding only); then does the same for random
+multi-channel input and weights (C=3, K=4), where the sum over ``c`` matters
+too.  The figure shows the digit, the two kernels, their outputs and the edge
+strength ``sqrt(Gx^2 + Gy^2)``.
 
 Run (about a second; writes ``convolution.png`` unless ``--no-plot``)::
 
@@ -37,7 +38,7 @@ from _common import make_parser, parse, save_figure, subplots, want_plot  # exam
 
 SOBEL_X = numpy.array([[-1, 0, 1],
                        [-2, 0, 2],
-                       [-1, 0, 1]], dtype=numpy.float32)  # brighter to the right -> positive
+                       [-1, 0, 1]], dtype=numpy.float32)  # values rising to the right -> positive
 
 
 def explicit_conv2d(x, w, b, stride, padding):
@@ -103,9 +104,9 @@ def main(argv=None):
     print(f"digit #{args.digit} (a {results['label']}), stride {args.stride}, padding "
           f"{args.padding}: output (N, K, H_out, W_out) = {y.shape}; "
           f"(8 + 2*{args.padding} - 3) // {args.stride} + 1 = {size}")
-    print_grid("input x 16 (pixel values):", 16 * x[0, 0], digits=0)
-    print_grid("Gx output (+: brighter to the right, -: darker):", gx)
-    print_grid("Gy output (+: brighter downwards, -: darker):", gy)
+    print_grid("input (pixel values 0..16, 16 = ink; x is them / 16):", 16 * x[0, 0], digits=0)
+    print_grid("Gx output (+: more ink to the right, -: less):", gx)
+    print_grid("Gy output (+: more ink downwards, -: less):", gy)
     print(f"largest |conv2d - explicit sum|: Sobel on the digit {digit_diff:.2e}; "
           f"random x (2, 3, 9, 9), w (4, 3, 3, 3) {random_diff:.2e} (float32 rounding)")
 

@@ -24,7 +24,7 @@ Classification on the digits:
   large while the prediction is confidently wrong.
 * ``nn.MSELoss`` on one-hot targets treats classification as regression to
   0/1 vectors; its gradient ``2 (z - onehot(y)) / (N * 10)`` is small, so with
-  plain SGD it learns slower.  Adam divides each gradient coordinate by its
+  SGD (momentum 0.9, the default ``--optimizer sgd``) it learns slower.  Adam divides each gradient coordinate by its
   running size, so the scale of the loss hardly matters to it: with
   ``--optimizer adam`` the gap disappears (try it).  MSE also pulls scores
   that are "too right" back to exactly 1.

@@ -80,14 +80,14 @@ def main(argv=None):
               + f"{r['test_accuracy']:>10.3f}{r['weight_norm']:>8.2f}{r['seconds']:>7.1f}s")
 
     if want_plot(args):
-        fig, ax = subplots()
+        fig, ax = subplots(figsize=(7.5, 4))
         for name, r in results.items():
             # dashed: the variants that nearly coincide with the rule before them
             ax.plot(range(1, args.epochs + 1), r["losses"], marker="o", label=name,
                     linestyle="--" if name in ("Nesterov", "AdamW") else "-")
         ax.set(xlabel="epoch", ylabel="training loss (mean over the epoch)", yscale="log",
                title="Optimizers on the digits MLP")
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the curves, never on them
         save_figure(fig, args.plot)
     return results
 

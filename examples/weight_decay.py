@@ -26,7 +26,8 @@ the size of their gradient (Adam's ``sqrt(exp_avg_sq)`` at the end of the run
 without decay): L2 in Adam shrinks the weights with small gradients many
 times more than those with large ones, AdamW shrinks all groups alike.
 
-Run (a few seconds on a laptop CPU; writes ``weight_decay.png`` unless ``--no-plot``)::
+Run (the slowest example, 27 training runs: under a minute on 2 CPU cores; writes
+``weight_decay.png`` unless ``--no-plot``)::
 
     python examples/weight_decay.py
     python examples/weight_decay.py --label-noise 0 --plot wd.png
@@ -83,7 +84,7 @@ def main(argv=None):
     add_noisy_data_options(parser)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--wds", type=float, nargs="+",
-                        default=[1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
+                        default=[1e-3, 0.01, 0.03, 0.1, 1.0, 3.0, 10.0, 30.0])
     args = parse(parser, argv)
 
     with xpnet.use_backend(args.backend):

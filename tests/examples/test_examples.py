@@ -206,7 +206,7 @@ def test_losses_robust_regression_and_classification():
         assert reg[name]["line_error"] < 0.3, name
         assert reg["MSE"]["line_error"] > 3 * reg[name]["line_error"], name
     final = {name: v["test_accuracies"][-1] for name, v in r["classification"].items()}
-    # plain SGD: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95;
+    # SGD with momentum: MSE's small gradients learn slower (seeds 0-3: 0.80-0.84 vs CE 0.93-0.95;
     # multi-margin 0.92-0.95)
     assert final["cross entropy"] > final["MSE on one-hot"] + 0.05
     assert final["multi-margin"] > 0.85
@@ -281,3 +281,32 @@ def test_runs_on_other_backends(name, backend):
     """Every example, tiny, on the simulated CUDA kernels and on the strict Array API namespace."""
     require_backend(backend)
     load(name).main(["--backend", backend, "--no-plot", *SMALL[name]])
+
+
+def drawn_figure(name, monkeypatch, *args):
+    """Run example ``name`` and return its figure, drawn, instead of writing it."""
+    pytest.importorskip("matplotlib")
+    module, figures = load(name), []
+    monkeypatch.setattr(module, "save_figure", lambda fig, path: figures.append(fig))
+    module.main(["--backend", "numpy", *args])
+    figures[0].tight_layout()
+    figures[0].canvas.draw()
+    return figures[0]
+
+
+def test_optimizers_legend_hides_no_curve(monkeypatch):
+    """With the default 7 optimizers and 10 epochs, no point of any curve lies under the legend
+    (it used to sit on plain SGD's curve in the upper right)."""
+    fig = drawn_figure("optimizers", monkeypatch)
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        points = ax.transData.transform(line.get_xydata())
+        assert not any(box.contains(x, y) for x, y in points), line.get_label()
+
+
+def test_batch_norm_epoch_axes_have_whole_epoch_ticks(monkeypatch):
+    fig = drawn_figure("batch_norm", monkeypatch, "--epochs", "3", "--width", "4", "--lrs", "0.1")
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
