@@ -17,7 +17,7 @@ Groups:
   ``torch.batch_norm`` uses, which picks cuDNN when it can);
 * ``conv2d``, ``batch_norm``: the layer through autograd (forward, or forward
   + backward);
-* ``train_step``: one Adam step of the reference CNN (REFERENCE.md).
+* ``train_step``: one Adam step of the reference CNN.
 
 Work: a conv forward, backward-data or backward-filter is ``2 N K P Q (C/groups)
 R S`` FLOPs, forward + backward three times that; batch norm bytes count
@@ -57,7 +57,7 @@ def conv_flops(n, c, h, w, k, r, s, pad, stride=1, groups=1) -> float:
                                (1, 1), groups).flops)
 
 
-# (N, C, H, W, K, R, pad): the reference CNN's two convolutions, then REFERENCE.md's
+# (N, C, H, W, K, R, pad): the reference CNN's two convolutions, then three larger
 CONV_SHAPES = [
     (64, 1, 28, 28, 32, 3, 1),
     (64, 32, 14, 14, 64, 3, 1),

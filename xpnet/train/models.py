@@ -60,7 +60,7 @@ def cnn(in_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, dropout: flo
 
 
 def reference_cnn(num_classes: int = 10) -> nn.Module:
-    """The reference CNN of the benchmarks (input 1x28x28), see shared REFERENCE.md.
+    """The reference CNN of the benchmarks (input 1x28x28): the workload every training-step benchmark times.
 
     ``Conv2d(1,32,3,p1)-BN-ReLU-MaxPool(2) - Conv2d(32,64,3,p1)-BN-ReLU-MaxPool(2) -
     Flatten - Linear(3136,128)-ReLU-Dropout(0.5) - Linear(128,10)``

@@ -7,7 +7,7 @@
 
 * **known data-center GPUs** (:data:`KNOWN_GPUS`, matched by name): the
   quoted peaks.  FP32 (no tensor cores) and HBM bandwidth of the A100 80GB
-  SXM, H100 SXM and H200 are those of the project's REFERENCE.md; FP64
+  SXM, H100 SXM and H200 are NVIDIA's published figures; FP64
   (non-tensor) and the A100 40GB / H100 PCIe rows are from NVIDIA's data
   sheets.  An A100 reporting less than 60 GB of memory is the 40GB model.
 * **any other GPU**: an estimate from the properties,
@@ -105,7 +105,7 @@ def device_peaks(props: Mapping) -> DevicePeaks:
     if row is not None:
         label, _, _, fp32, fp64, bw = row
         return DevicePeaks(name, sms, clock_ghz, fp32, fp64, bw,
-                           f"quoted peaks of the {label} (REFERENCE.md / NVIDIA data sheet)")
+                           f"quoted peaks of the {label} (NVIDIA data sheet)")
     cc = (props.get("major"), props.get("minor"))
     lanes = FP32_LANES.get(cc, DEFAULT_FP32_LANES)
     ratio = FP64_RATIO.get(cc, DEFAULT_FP64_RATIO)

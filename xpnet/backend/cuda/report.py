@@ -19,7 +19,7 @@ Two tables, for the reference CNN's hot ops at batch 64 (:data:`REFERENCE_OPS`):
 
 Peaks: the ``A100 80GB SXM`` and ``H100 SXM`` rows of
 :data:`xpnet.backend.cuda.peaks.KNOWN_GPUS` (FP32 and bandwidth from the
-project's REFERENCE.md, FP64 from NVIDIA's data sheets).
+NVIDIA's published figures, FP64 from NVIDIA's data sheets).
 
 >>> print(format_report())                                   # doctest: +SKIP
 """
