@@ -145,6 +145,17 @@ def test_plot_writes_the_curves_and_gradient_norms_of_the_run(tmp_path, capsys, 
                                                    "5.weight", "5.bias"])}
 
 
+def test_plot_of_a_resumed_run_draws_the_norms_of_the_epochs_it_trained(tmp_path, capsys):
+    """--plot with --resume: the history has every epoch, the monitor only the resumed ones."""
+    pytest.importorskip("matplotlib")
+    ckpt, path = tmp_path / "run.xpt", tmp_path / "run.png"
+    base = ["train", "--model", "mlp", "--no-progress", "--save", str(ckpt)]
+    assert main(base + ["--epochs", "1"]) == 0
+    assert main(base + ["--epochs", "3", "--resume", str(ckpt), "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
+
+
 def test_info_is_a_subcommand(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
