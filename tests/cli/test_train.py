@@ -67,6 +67,8 @@ def test_bad_flags_exit_2_with_usage(argv, capsys):
     ("--resume {tmp}/missing.xpt", "--resume {tmp}/missing.xpt: no such file"),
     ("--resume {tmp}/corrupt.npz", "not a readable xpnet"),
     ("--save {tmp}/no/such/folder/c.xpt", "does not exist"),
+    ("--save {tmp}", "--save {tmp}: is a folder"),
+    ("--plot {tmp}/run.jpg", "--plot {tmp}/run.jpg: the file name must end in .png"),
     ("--optimizer sgd --lr 1e30", "non-finite loss at epoch 1, step 2"),
 ])
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
@@ -75,9 +77,12 @@ def test_errors_are_one_line_without_traceback(argv, fragment, tmp_path, capsys)
     (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04 not really a zip file")
     argv, fragment = argv.format(tmp=tmp_path), fragment.format(tmp=tmp_path)
     assert main(["train", "--model", "mlp", "--epochs", "2", "--no-progress"] + argv.split()) == 2
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert err.count("\n") == 1 and err.startswith("xpnet train: error: ") and fragment in err
     assert "Traceback" not in err
+    if argv.startswith(("--save", "--plot")):  # refused before training, not after it
+        assert "epoch" not in captured.out
 
 
 def test_unexpected_errors_keep_their_traceback(monkeypatch):
