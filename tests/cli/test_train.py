@@ -85,6 +85,17 @@ def test_errors_are_one_line_without_traceback(argv, fragment, tmp_path, capsys)
         assert "epoch" not in captured.out
 
 
+def test_a_diverging_run_is_one_line_on_stderr_without_numpy_warnings(tmp_path):
+    """The NaN guard's message is the whole report: NumPy's overflow/invalid RuntimeWarnings
+    (two lines each, with source code) must not come before it."""
+    run = subprocess.run(_cli("--model", "mlp", "--epochs", 1, "--optimizer", "sgd",
+                              "--lr", "1e30"), env=ENV, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 2
+    assert run.stderr.startswith("xpnet train: error: non-finite loss at epoch 1")
+    assert run.stderr.count("\n") == 1, run.stderr
+
+
 def test_unexpected_errors_keep_their_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("a bug")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import warnings
 
 from ..backend import backend_names
 from ..train.callbacks import Callback
@@ -167,10 +168,13 @@ def run(args) -> int:
         print(f"xpnet train: {config.model} on {config.data}, backend {config.backend}{ranks}, "
               f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
               f"lr={config.lr}, seed {config.seed}", flush=True)
-    result = run_job(config, save=args.save, resume=args.resume,
-                     progress=main and not args.no_progress,
-                     callbacks=[_PrintEpochs()] if main else [],
-                     monitor_gradients=args.plot is not None, distributed=args.distributed)
+    with warnings.catch_warnings():  # a diverging run: the NaN guard's one line says it all
+        warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered",
+                                RuntimeWarning)
+        result = run_job(config, save=args.save, resume=args.resume,
+                         progress=main and not args.no_progress,
+                         callbacks=[_PrintEpochs()] if main else [],
+                         monitor_gradients=args.plot is not None, distributed=args.distributed)
     if main:
         print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "
               f"{result.seconds:.1f} s)")
