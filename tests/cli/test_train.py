@@ -67,6 +67,8 @@ def test_bad_flags_exit_2_with_usage(argv, capsys):
     ("--resume {tmp}/missing.xpt", "--resume {tmp}/missing.xpt: no such file"),
     ("--resume {tmp}/corrupt.npz", "not a readable xpnet"),
     ("--save {tmp}/no/such/folder/c.xpt", "does not exist"),
+    ("--save {tmp}", "--save {tmp}: is a folder"),
+    ("--plot {tmp}/run.jpg", "--plot {tmp}/run.jpg: the file name must end in .png"),
     ("--optimizer sgd --lr 1e30", "non-finite loss at epoch 1, step 2"),
 ])
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
@@ -75,9 +77,23 @@ def test_errors_are_one_line_without_traceback(argv, fragment, tmp_path, capsys)
     (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04 not really a zip file")
     argv, fragment = argv.format(tmp=tmp_path), fragment.format(tmp=tmp_path)
     assert main(["train", "--model", "mlp", "--epochs", "2", "--no-progress"] + argv.split()) == 2
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert err.count("\n") == 1 and err.startswith("xpnet train: error: ") and fragment in err
     assert "Traceback" not in err
+    if argv.startswith(("--save", "--plot")):  # refused before training, not after it
+        assert "epoch" not in captured.out
+
+
+def test_a_diverging_run_is_one_line_on_stderr_without_numpy_warnings(tmp_path):
+    """The NaN guard's message is the whole report: NumPy's overflow/invalid RuntimeWarnings
+    (two lines each, with source code) must not come before it."""
+    run = subprocess.run(_cli("--model", "mlp", "--epochs", 1, "--optimizer", "sgd",
+                              "--lr", "1e30"), env=ENV, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 2
+    assert run.stderr.startswith("xpnet train: error: non-finite loss at epoch 1")
+    assert run.stderr.count("\n") == 1, run.stderr
 
 
 def test_unexpected_errors_keep_their_traceback(monkeypatch):
@@ -143,6 +159,17 @@ def test_plot_writes_the_curves_and_gradient_norms_of_the_run(tmp_path, capsys, 
     # one gradient-norm series per parameter, named as the model names them
     assert seen == {"epochs": 2, "layers": sorted(["0.weight", "0.bias", "3.weight", "3.bias",
                                                    "5.weight", "5.bias"])}
+
+
+def test_plot_of_a_resumed_run_draws_the_norms_of_the_epochs_it_trained(tmp_path, capsys):
+    """--plot with --resume: the history has every epoch, the monitor only the resumed ones."""
+    pytest.importorskip("matplotlib")
+    ckpt, path = tmp_path / "run.xpt", tmp_path / "run.png"
+    base = ["train", "--model", "mlp", "--no-progress", "--save", str(ckpt)]
+    assert main(base + ["--epochs", "1"]) == 0
+    assert main(base + ["--epochs", "3", "--resume", str(ckpt), "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
 
 
 def test_info_is_a_subcommand(capsys):

@@ -97,3 +97,21 @@ def test_resume_refuses_other_options(tmp_path):
         run(TrainConfig(model="mlp", epochs=2), resume=tmp_path / "other.npz", progress=False)
     with pytest.raises(FileNotFoundError, match="no such file"):
         run(TrainConfig(model="mlp", epochs=2), resume=tmp_path / "none.npz", progress=False)
+
+
+@pytest.mark.parametrize("key, value, fragment", [
+    ("epoch", None, r"exactly the keys .* got \[.*\]"), ("epoch", "2", "state\\['epoch'\\] must be an int"),
+    ("history", {}, "state\\['history'\\] must be a list")])
+def test_resume_refuses_a_damaged_state_with_a_value_error(tmp_path, key, value, fragment):
+    """A checkpoint with the CLI's extra but a missing or mistyped field: a ValueError naming
+    --resume (the CLI's one-line error), not a KeyError/TypeError traceback."""
+    path = tmp_path / "c.xpt"
+    run(TrainConfig(model="mlp", epochs=1), save=path, progress=False)
+    state = xpnet.load(path)
+    if value is None:
+        del state[key]
+    else:
+        state[key] = value
+    xpnet.save(state, path)
+    with pytest.raises(ValueError, match=f"--resume {path}: .*{fragment}"):
+        run(TrainConfig(model="mlp", epochs=2), resume=path, progress=False)

@@ -59,7 +59,8 @@ def test_default_init_keeps_pytorch_biases():
 
 @pytest.mark.parametrize("kwargs,fragment", [
     (dict(name="rnn"), "model must be one of"), (dict(activation="gelu"), "activation must be"),
-    (dict(init="orthogonal"), "init must be one of"), (dict(name="cnn", in_shape=(64,)), "(C, H, W)")])
+    (dict(init="orthogonal"), "init must be one of"), (dict(name="cnn", in_shape=(64,)), "(C, H, W)"),
+    (dict(name="cnn", in_shape=(3, 8, 1)), "at least 2x2; got in_shape (3, 8, 1)")])
 def test_bad_model_options(kwargs, fragment):
     args = {**dict(name="mlp", in_shape=(64,), num_classes=10), **kwargs}
     with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):

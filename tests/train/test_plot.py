@@ -102,6 +102,13 @@ def test_non_positive_and_non_finite_norms_leave_gaps_and_say_so():
     assert [t.get_text() for t in nothing.texts] == ["no positive finite gradient norm to show on a log scale"]
 
 
+def test_fewer_norms_than_epochs_are_the_last_epochs():
+    """A resumed run monitors only the epochs it trains: its norms go to the last epochs."""
+    grads = make_figure(history(), {"fc": [1.0, 2.0], "out": [3.0, 4.0, 5.0]}).get_axes()[-1]
+    assert [list(line.get_xdata()) for line in grads.get_lines()] == [[4, 5], [3, 4, 5]]
+    assert labels(grads) == ["fc", "out"]
+
+
 @pytest.mark.parametrize("hist, grad_norms, exc, msg", [
     (History(), None, ValueError, "history has no epochs"),
     ([], None, ValueError, "history has no epochs"),
@@ -110,7 +117,8 @@ def test_non_positive_and_non_finite_norms_leave_gaps_and_say_so():
     ([{"loss": "1.0"}], None, TypeError, r"history.epochs\[0\]\['loss'\] must be a number; got '1.0'"),
     (history(), {}, ValueError, "grad_norms is empty; pass None"),
     (history(), [[1.0] * 5], TypeError, "grad_norms must be a dict .* got list"),
-    (history(), {"fc": [1.0] * 4}, ValueError, r"grad_norms\['fc'\] has 4 values but history has 5 epochs"),
+    (history(), {"fc": [1.0] * 6}, ValueError, r"grad_norms\['fc'\] has 6 values but history has 5 epochs"),
+    (history(), {"fc": []}, ValueError, r"grad_norms\['fc'\] has 0 values but history has 5 epochs"),
     (history(), {"fc": "12345"}, TypeError, r"grad_norms\['fc'\] must be a list of numbers"),
     (history(), {"fc": [1.0, None, 1.0, 1.0, 1.0]}, TypeError, r"grad_norms\['fc'\] must be a list of numbers"),
     (history(), {3: [1.0] * 5}, TypeError, r"grad_norms keys must be layer names \(str\); got 3"),

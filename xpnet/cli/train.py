@@ -5,6 +5,7 @@ import argparse
 import importlib.util
 import os
 import sys
+import warnings
 
 from ..backend import backend_names
 from ..train.callbacks import Callback
@@ -138,19 +139,24 @@ def config_from_args(args):
                        backend=get_backend(args.backend).name)
 
 
-def _check_output(flag: str, path) -> None:
-    """``ValueError`` before training if ``path``'s folder does not exist."""
+def _check_output(flag: str, path, suffix: str = "") -> None:
+    """``ValueError`` before training, not after it, if ``path`` cannot be written: its
+    folder does not exist, it is a folder, or its name does not end in ``suffix``."""
     if path is not None:
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+        if os.path.isdir(path):
+            raise ValueError(f"{flag} {path}: is a folder; give a file name in it")
+        if not path.lower().endswith(suffix):
+            raise ValueError(f"{flag} {path}: the file name must end in {suffix}")
 
 
 def run(args) -> int:
     from ..train.job import run as run_job
     config = config_from_args(args)
     _check_output("--save", args.save)
-    _check_output("--plot", args.plot)
+    _check_output("--plot", args.plot, ".png")
     if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
         raise ValueError(f"--plot {args.plot} needs matplotlib: pip install 'xpnet[plot]'")
     rank, world = 0, 1
@@ -164,10 +170,14 @@ def run(args) -> int:
               f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} "
               f"lr={config.lr}, seed {config.seed}", flush=True)
     try:
-        result = run_job(config, save=args.save, resume=args.resume,
-                         progress=main and not args.no_progress,
-                         callbacks=[_PrintEpochs()] if main else [],
-                         monitor_gradients=args.plot is not None, distributed=args.distributed)
+        with warnings.catch_warnings():  # a diverging run: the NaN guard's one line says it all
+            warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) "
+                                    r"encountered", RuntimeWarning)
+            result = run_job(config, save=args.save, resume=args.resume,
+                             progress=main and not args.no_progress,
+                             callbacks=[_PrintEpochs()] if main else [],
+                             monitor_gradients=args.plot is not None,
+                             distributed=args.distributed)
     except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
         if world == 1:
             raise  # xpnet.cli.main prints it as one line

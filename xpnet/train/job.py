@@ -55,7 +55,7 @@ from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint
 from .config import TrainConfig
 from .loop import fit
 from .models import build_model
-from .state import restore_training_state
+from .state import _check as check_training_state, restore_training_state
 from .trainer import History, evaluate
 
 #: ``--optimizer`` name -> the optimizer, built from the config
@@ -116,6 +116,10 @@ def _read_checkpoint(path, config: TrainConfig) -> dict:
     extra = state.get("extra") if isinstance(state, dict) else None
     if not isinstance(extra, dict) or "config" not in extra or "scaler" not in extra:
         raise ValueError(f"--resume {path}: not a checkpoint written by xpnet train --save")
+    try:  # the keys and epoch of a training state, before they are used below
+        check_training_state(state, scheduler=None)  # the CLI uses no scheduler
+    except ValueError as e:
+        raise ValueError(f"--resume {path}: {e}") from None
     saved = TrainConfig.from_dict(extra["config"], where=f"--resume {path}: its config")
     diffs = config.differences(saved)
     if diffs:

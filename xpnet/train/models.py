@@ -49,6 +49,9 @@ def cnn(in_shape: Sequence[int] = (1, 8, 8), num_classes: int = 10, dropout: flo
     if len(in_shape) != 3:
         raise ValueError(f"cnn needs images: in_shape must be (C, H, W); got {tuple(in_shape)}")
     c, h, w = in_shape
+    if h < 2 or w < 2:
+        raise ValueError(f"cnn max-pools by 2, so images must be at least 2x2; got in_shape "
+                         f"{tuple(in_shape)} (use the mlp for such inputs)")
     return nn.Sequential(
         nn.Conv2d(c, 32, 3, padding=1), nn.BatchNorm2d(32), _activation(activation),
         nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), _activation(activation),

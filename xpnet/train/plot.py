@@ -8,7 +8,9 @@
 * **gradient norms** (only when ``grad_norms`` is given): one line per
   layer, the L2 norm ``||dL/dW||_2`` of its gradient, one value per epoch,
   on a log y axis so layers whose norms differ by orders of magnitude can
-  be compared and vanishing or exploding gradients stand out.  Values that
+  be compared and vanishing or exploding gradients stand out.  A layer with
+  fewer values than epochs is drawn over the last epochs (a resumed run
+  monitors only the epochs it trains).  Values that
   a log axis cannot show (zero, negative, NaN, inf) leave a gap and the
   layer's legend entry says how many were left out.
 
@@ -92,9 +94,10 @@ def _grad_norms(grad_norms: GradNorms, n_epochs: int) -> Dict[str, List[float]]:
                 isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
             raise TypeError(f"grad_norms[{name!r}] must be a list of numbers (one per epoch); "
                             f"got {values!r}")
-        if len(values) != n_epochs:
+        if not 1 <= len(values) <= n_epochs:
             raise ValueError(f"grad_norms[{name!r}] has {len(values)} values but history has "
-                             f"{n_epochs} epochs; give one norm per epoch")
+                             f"{n_epochs} epochs; give one norm per epoch (or per epoch of "
+                             f"the last ones, e.g. those a resumed run trained)")
         out[name] = [float(v) for v in values]
     return out
 
@@ -140,7 +143,7 @@ def _grad_panel(ax, norms: Dict[str, List[float]], xs, matplotlib, ticker) -> No
         hidden = sum(math.isnan(y) for y in ys)
         shown += len(ys) - hidden
         label = name + (f" ({hidden} hidden: ≤ 0 or not finite)" if hidden else "")
-        ax.plot(xs, ys, label=label, color=color, linewidth=1.5, **style)
+        ax.plot(xs[len(xs) - len(ys):], ys, label=label, color=color, linewidth=1.5, **style)
     ax.set_yscale("log")
     if not shown:
         ax.text(0.5, 0.5, "no positive finite gradient norm to show on a log scale",
@@ -167,7 +170,7 @@ def make_figure(history, grad_norms: GradNorms = None):
         TypeError: ``history`` is not a History / list of dicts, a value is
             not a number, or ``grad_norms`` is not ``{str: [numbers]}``.
         ValueError: no epochs, an epoch without ``"loss"``, an empty
-            ``grad_norms`` or a layer without exactly one norm per epoch.
+            ``grad_norms`` or a layer with no norm or more norms than epochs.
         RuntimeError: matplotlib is not installed.
 
     >>> history = [{"epoch": 1, "loss": 0.9, "accuracy": 0.6},

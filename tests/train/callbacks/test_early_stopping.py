@@ -62,6 +62,28 @@ def test_resumed_run_rebuilds_best_and_wait_from_history():
     assert (stop.best, stop.best_epoch, stop.wait) == (3.0, 2, 1)
 
 
+@pytest.mark.parametrize("resumed_scores, kept", [([4.0, 3.5], 4), ([2.0, 4.0], 3)])
+def test_resumed_run_restores_only_epochs_it_trained_and_warns_otherwise(resumed_scores, kept):
+    """Resumed after epoch 2 (best 3.0): a better epoch 3 is restored; if none is better,
+    epoch 2's weights are gone, so the last ones stay, with a warning saying so."""
+    script = Script([None, None] + resumed_scores)
+    stop = EarlyStopping("score", patience=5, restore_best_weights=True)
+    model = nn.Linear(2, 2)
+    done = History([{"epoch": 1, "score": 5.0}, {"epoch": 2, "score": 3.0}])
+    args = (model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            blob_loader(n=16))
+    kwargs = dict(epochs=4, initial_epoch=2, history=done, callbacks=[script, stop],
+                  progress=False)
+    if kept == 3:
+        fit(*args, **kwargs)
+    else:
+        with pytest.warns(UserWarning, match=r"best epoch \(2, score=3.0\) was trained before "
+                                             r"this run resumed.*keeps those of epoch 4"):
+            fit(*args, **kwargs)
+    for k, v in weights(model).items():
+        numpy.testing.assert_array_equal(v, script.weights[kept][k])
+
+
 def test_missing_monitor_names_the_keys():
     model = nn.Linear(2, 2)
     with pytest.raises(ValueError, match=r"no 'val_loss'.*fit\(val_loader"):

@@ -80,6 +80,17 @@ def test_resumed_run_keeps_the_best_from_history(tmp_path):
     assert (ckpt.best, ckpt.best_epoch) == (0.9, 1)
 
 
+def test_a_nan_epoch_is_never_the_best(tmp_path):
+    """A NaN in epoch 1 must not become the best: nothing compares greater than NaN, so
+    the best file would stay at epoch 1 for the rest of the run."""
+    class Loop:
+        history = xpnet.train.History([{"epoch": 1, "val_accuracy": float("nan")},
+                                       {"epoch": 2, "val_accuracy": 0.7}])
+    ckpt = ModelCheckpoint(tmp_path / "c.xpt")
+    ckpt.on_train_begin(Loop())
+    assert (ckpt.best, ckpt.best_epoch) == (0.7, 2)
+
+
 @pytest.mark.parametrize("kwargs,fragment", [
     (dict(path=3), "path"), (dict(path="a.npz", mode="up"), "mode"),
     (dict(path="a.npz", extra=[1]), "extra"), (dict(path="a.npz", monitor=None,

@@ -1,8 +1,13 @@
 """ProgressBar: per-batch bar with loss and samples/s on a terminal, silent otherwise."""
 import io
 
+import numpy
+import pytest
+
 from xpnet import nn, optim
+from xpnet.data import DataLoader, TensorDataset
 from xpnet.train import ProgressBar, fit
+from xpnet.train.callbacks.progress import samples_per_epoch
 from training import blob_loader
 
 
@@ -35,3 +40,12 @@ def test_disable_forces_it_off():
     term = FakeTerminal()
     _fit(progress=False, callbacks=[ProgressBar(file=term, disable=True)])
     assert term.getvalue() == ""
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True),
+                                    dict(batch_size=2, num_replicas=2, rank=1),
+                                    dict(batch_size=2, num_replicas=3, rank=2, drop_last=True)])
+def test_bar_total_is_what_the_loader_yields(kwargs):
+    """The bar's total: a data-parallel rank sees its share, not the whole data set."""
+    loader = DataLoader(TensorDataset(numpy.arange(7.0)), **kwargs)
+    assert samples_per_epoch(loader) == sum(x.shape[0] for (x,) in loader)

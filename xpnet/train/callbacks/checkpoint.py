@@ -30,7 +30,7 @@ class ModelCheckpoint(Callback):
       improves (Keras' behaviour), so it always holds the best epoch.
 
     "Improves" is strictly better than every earlier epoch (``mode="max"``:
-    greater, ``"min"``: smaller); ties keep the earlier epoch.  On a resumed
+    greater, ``"min"``: smaller); ties keep the earlier epoch; a NaN is never best.  On a resumed
     run the best value so far is read from the history.  Writes are atomic
     (:func:`xpnet.save`), so an interrupted or failed run (e.g. the NaN guard)
     leaves the last complete checkpoint in place.  It runs after the other
@@ -88,8 +88,8 @@ class ModelCheckpoint(Callback):
         if self.monitor is None:
             return False
         value = monitored("ModelCheckpoint", record, self.monitor)
-        if self.best_epoch and not improved(value, self.best, self.mode):
-            return False
+        if math.isnan(value) or self.best_epoch and not improved(value, self.best, self.mode):
+            return False  # a NaN is never best (it would beat nothing after it)
         self.best, self.best_epoch = value, record["epoch"]
         return True
 

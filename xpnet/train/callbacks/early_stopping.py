@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Dict, Optional
 
 from ..state import copy_state
@@ -46,7 +47,8 @@ class EarlyStopping(Callback):
     On a resumed run (``fit(initial_epoch=k, history=...)``) the best value
     and the wait counter are rebuilt from the history's epochs; weights of
     epochs before the resume are not available, so only later ones can be
-    restored.
+    restored (if the best epoch is an earlier one, a ``UserWarning`` says so
+    and the weights stay those of the last epoch).
 
     Attributes: ``best``, ``best_epoch``, ``wait``, ``stopped_epoch`` (1-based; 0 if it
     did not stop).
@@ -109,5 +111,13 @@ class EarlyStopping(Callback):
             loop.stop = True
 
     def on_train_end(self, loop) -> None:
-        if self.restore_best_weights and self.best_weights is not None and loop.error is None:
+        if not self.restore_best_weights or loop.error is not None:
+            return
+        if self.best_weights is not None:
             loop.net.load_state_dict(self.best_weights)
+        elif self.best_epoch:  # the best epoch is older than this (resumed) fit
+            warnings.warn(f"EarlyStopping(restore_best_weights=True): the best epoch "
+                          f"({self.best_epoch}, {self.monitor}={self.best}) was trained before "
+                          f"this run resumed, so its weights are not in memory; the model keeps "
+                          f"those of epoch {loop.epoch} (a ModelCheckpoint's best file holds "
+                          f"epoch {self.best_epoch})", stacklevel=2)

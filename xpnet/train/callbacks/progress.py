@@ -8,7 +8,11 @@ from .base import Callback
 
 
 def samples_per_epoch(loader) -> Optional[int]:
-    """How many samples one pass over ``loader`` yields, if it can be told without iterating."""
+    """How many samples one pass over ``loader`` yields, if it can be told without iterating
+    (a data-parallel rank's share for a sharded ``DataLoader``)."""
+    if getattr(loader, "num_replicas", 1) > 1 and hasattr(loader, "batch_indices"):
+        order = loader.order(0)  # its length, not its order, matters
+        return sum(len(loader.batch_indices(order, b)) for b in range(len(loader)))
     dataset, batch_size = getattr(loader, "dataset", None), getattr(loader, "batch_size", None)
     if getattr(loader, "drop_last", False) and batch_size:
         return len(loader) * batch_size
