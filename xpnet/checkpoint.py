@@ -36,6 +36,7 @@ it is safe to delete.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from typing import Any, List, NamedTuple, Optional
 
@@ -205,8 +206,8 @@ def load(path, backend: Optional[str] = None) -> Any:
 
     Tensors come back as Tensors on ``backend`` (a backend name; default: the
     current one), NumPy arrays as NumPy arrays, tuples as tuples.  Raises ``ValueError("load: <path>: <what is wrong>")`` for a file that is
-    not a complete, intact checkpoint (``FileNotFoundError`` if there is no
-    file).  Nothing in the file is executed, and nothing is allocated before
+    not a complete, intact checkpoint, or not a regular file at all (a folder,
+    FIFO or device; ``FileNotFoundError`` if there is no file).  Nothing in the file is executed, and nothing is allocated before
     the header describing it has been validated against the file's size.
 
     >>> import os, tempfile, numpy, xpnet
@@ -225,7 +226,7 @@ def load(path, backend: Optional[str] = None) -> Any:
     >>> folder.cleanup()
     """
     path = os.fspath(path)
-    with open(path, "rb") as f:
+    with _open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size
         magic = f.read(len(container.MAGIC))
         f.seek(0)
@@ -243,6 +244,23 @@ def load(path, backend: Optional[str] = None) -> Any:
         tree = _decode(header.get("root"), range(len(entries)), path)
         return _fill(tree, lambda ref: _leaf(
             ref.kind, container.read_array(f, data_start, entries[ref.key], path), backend))
+
+
+def _open_regular_file(path: str):
+    """``path`` open for binary reading; ``ValueError`` if it is a folder, FIFO or device.
+
+    Opened non-blocking, so a FIFO with no writer is refused instead of hanging
+    ``open``; the flag does not affect reads of a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"load: {path}: not a regular file (a folder, FIFO or device); "
+                             "a checkpoint is a file written by xpnet.save")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _leaf(kind: str, host: numpy.ndarray, backend: Optional[str]) -> Any:

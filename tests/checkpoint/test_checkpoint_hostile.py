@@ -6,6 +6,7 @@ not just the checksum).
 """
 import copy
 import json
+import os
 import tracemalloc
 
 import numpy
@@ -168,3 +169,16 @@ def test_claimed_sizes_are_never_allocated(tmp_path, valid, claim):
 def test_load_of_a_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         xpnet.load(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_load_of_a_folder_or_fifo_is_a_value_error_not_a_hang(tmp_path, kind):
+    path = tmp_path / "special"
+    if kind == "folder":
+        path.mkdir()
+    else:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        os.mkfifo(path)  # no writer: a blocking open() would wait forever
+    with pytest.raises(ValueError, match=f"^load: {path}: not a regular file"):
+        xpnet.load(path)
