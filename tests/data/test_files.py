@@ -215,3 +215,11 @@ def test_damaged_idx_is_value_error_or_one_changed_value(tmp_path, key, kind, at
         want = want[:, None].astype(numpy.float32) if k.startswith("x") else want.astype(numpy.int64)
         assert got[k].shape == want.shape and got[k].dtype == want.dtype
         assert numpy.count_nonzero(got[k] != want) == (k == key)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_is_a_value_error_not_a_hang(tmp_path):
+    """A FIFO with no writer named as an .npz must not block the reader forever."""
+    os.mkfifo(tmp_path / "data.npz")
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_dataset(tmp_path / "data.npz")

@@ -102,6 +102,9 @@ def load_dataset(path: PathLike) -> Arrays:
                                 f"or a folder with the four MNIST IDX files")
     if os.path.isdir(path):
         return _load_idx_folder(path)
+    if not os.path.isfile(path):  # reading a FIFO with no writer would hang
+        raise ValueError(f"load_dataset: {path!r} is not a regular file or a folder (a FIFO "
+                         f"or device?); pass an .npz file or a folder of MNIST IDX files")
     name = os.path.basename(path)
     if name.endswith(".gz"):
         name = name[:-3]
