@@ -10,7 +10,7 @@ What a PyTorch user writes carries over::
 
 A checkpoint holds nested dicts (str or int keys), lists and tuples of
 Tensors, NumPy arrays (bool, int8..int64, uint8..uint64, float16/32/64),
-Python numbers (ints of any size, floats including inf and nan), strings,
+Python numbers (ints of up to 14000 bits, floats including inf and nan), strings,
 booleans and None, nested at most :data:`MAX_DEPTH` levels.  Tensors come
 back as Tensors on the backend asked for, arrays as NumPy arrays, tuples as
 tuples.  A checkpoint saved on one backend loads on any other.
@@ -46,9 +46,12 @@ from . import _checkpoint_file as container
 from ._checkpoint_file import show
 from ._checkpoint_npz import ZIP_MAGIC, read_npz
 from .autograd.tensor import Tensor, tensor
+from .backend import get_backend
 
 #: how deeply dicts/lists/tuples may nest in a checkpoint
 MAX_DEPTH = 100
+# Python parses ints of at most 4300 digits from JSON; 14000 bits is 4215 digits
+_MAX_INT_BITS = 14000
 
 
 def _encode(obj: Any, arrays: List[numpy.ndarray], where: str, depth: int = 0) -> Any:
@@ -65,6 +68,9 @@ def _encode(obj: Any, arrays: List[numpy.ndarray], where: str, depth: int = 0) -
         return {"tensor" if isinstance(obj, Tensor) else "array": len(arrays) - 1}
     if isinstance(obj, numpy.generic):
         return _encode(obj.item(), arrays, where, depth)
+    if isinstance(obj, int) and not isinstance(obj, bool) and obj.bit_length() > _MAX_INT_BITS:
+        raise ValueError(f"save: {where} is an int of {obj.bit_length()} bits; a checkpoint "
+                         f"holds ints of at most {_MAX_INT_BITS} bits (JSON's digit limit)")
     if obj is None or isinstance(obj, (bool, int, str)):
         return obj
     if isinstance(obj, float):
@@ -226,6 +232,8 @@ def load(path, backend: Optional[str] = None) -> Any:
     >>> folder.cleanup()
     """
     path = os.fspath(path)
+    if backend is not None:
+        get_backend(backend)  # a bad name is an error even when the file holds no tensors
     with _open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size
         magic = f.read(len(container.MAGIC))
