@@ -116,6 +116,9 @@ def save(obj: Any, path) -> None:
     root = _encode(obj, arrays, "obj")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # else mkstemp's error names a temp file the user never chose
+        raise FileNotFoundError(f"save: the folder {folder!r} of {path!r} does not exist; "
+                                "create it first")
     fd, tmp = tempfile.mkstemp(prefix=".xpnet-save-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -111,3 +111,9 @@ def test_the_largest_int_round_trips_and_a_bad_backend_is_refused_without_tensor
     assert xpnet.load(tmp_path / "c")["n"] == -(2**14000 - 1)
     with pytest.raises(ValueError, match="backend name must be one of .*got 'nope'"):
         xpnet.load(tmp_path / "c", backend="nope")
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"save: the folder '.*nope' of .* does not exist"):
+        xpnet.save({}, tmp_path / "nope" / "c.xpt")
+    assert os.listdir(tmp_path) == []
