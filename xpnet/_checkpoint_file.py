@@ -52,6 +52,7 @@ ALIGN = 64                                   # data section and every array star
 #: the largest header accepted (and written): ~1M arrays' descriptions
 HEADER_CAP = 64 * 2**20
 MAX_NDIM = 64                                # NumPy's own limit
+_MAX_BYTES = numpy.iinfo(numpy.intp).max     # NumPy's limit on an array's (nominal) size
 #: the dtypes a file may hold, by the name in the header (always little-endian)
 DTYPES = {name: numpy.dtype(name).newbyteorder("<") for name in (
     "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
@@ -127,11 +128,14 @@ def read_header(f: BinaryIO, size: int, path: str) -> tuple:
     if len(raw) != n or zlib.crc32(raw) != crc:
         fail("the header's CRC-32 does not match (the file is corrupt)")
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as e:
         fail(f"the header is not UTF-8 ({e})")
     except RecursionError:
         fail("the header's JSON is nested too deeply")
+    except _DuplicateKey as e:
+        fail(f"the header has the JSON key {show(e.args[0])} twice in one object "
+             "(ambiguous: readers disagree on which one counts)")
     except ValueError as e:  # JSONDecodeError, and integers of more than 4300 digits
         fail(f"the header is not valid JSON ({e})")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -178,6 +182,13 @@ def check_arrays(header: dict, data_size: int, path: str) -> List[ArrayEntry]:
             fail(f"{where} has shape {tuple(shape)} of {e['dtype']} "
                  f"({'more than the file holds' if nbytes > data_size else f'{nbytes} bytes'}) "
                  f"but its offsets span {offsets[1] - offsets[0]} bytes")
+        nonzero = dtype.itemsize
+        for d in shape:  # an empty array passes the size check, but NumPy
+            # refuses one whose nonzero dims overflow
+            nonzero *= max(d, 1)
+            if nonzero > _MAX_BYTES:
+                fail(f"{where} has shape {show(shape)}, more than any array can hold "
+                     f"(its non-zero dims times the itemsize exceed {_MAX_BYTES} bytes)")
         if not _is_int(e["crc32"]):
             fail(f"{where} has crc32 {show(e['crc32'])}; it must be an int")
         out.append(ArrayEntry(i, dtype, tuple(shape), offsets[0], offsets[1], e["crc32"]))
@@ -204,6 +215,19 @@ def read_array(f: BinaryIO, data_start: int, entry: ArrayEntry, path: str) -> nu
     if entry.dtype.kind == "b" and view.size and view.max() > 1:
         _failer(path)(f"arrays[{entry.index}] is bool but holds bytes other than 0 and 1")
     return arr.astype(entry.dtype.newbyteorder("="), copy=False)
+
+
+class _DuplicateKey(Exception):
+    """A JSON object of the header names a key twice (carries the key)."""
+
+
+def _no_duplicates(pairs: list) -> dict:
+    """``json.loads`` hook: the object as a dict, or :class:`_DuplicateKey`."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return out
 
 
 def _is_int(x: Any) -> bool:

@@ -34,9 +34,11 @@ FORMAT = 1
 
 def read_npz(f: BinaryIO, path: str) -> Tuple[object, Dict[str, numpy.ndarray]]:
     """``(root structure, {name: array})`` of a legacy checkpoint open as ``f``."""
+    size = f.seek(0, 2)
+    f.seek(0)
     try:
         with zipfile.ZipFile(f) as archive:
-            arrays = {info.filename[:-4]: _read_member(archive, info)
+            arrays = {info.filename[:-4]: _read_member(archive, info, size)
                       for info in archive.infolist() if info.filename.endswith(".npy")}
     except Exception as e:  # zipfile and NumPy raise many kinds on hostile archives
         raise ValueError(f"load: {path}: not a readable xpnet .npz checkpoint "
@@ -55,11 +57,15 @@ def read_npz(f: BinaryIO, path: str) -> Tuple[object, Dict[str, numpy.ndarray]]:
     return structure.get("root"), arrays
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> numpy.ndarray:
-    """One ``.npy`` member, validated before its data is allocated (raises ValueError)."""
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> numpy.ndarray:
+    """One ``.npy`` member of an archive of ``size`` bytes, validated before its data is
+    allocated (raises ValueError)."""
     where = f"member {info.filename!r}"
     if info.compress_type != zipfile.ZIP_STORED:
         raise ValueError(f"{where} is compressed; xpnet wrote stored members only")
+    if max(info.file_size, info.compress_size) > size:  # zipfile would allocate the claim
+        raise ValueError(f"{where} claims {max(info.file_size, info.compress_size)} bytes, "
+                         f"more than the whole {size}-byte archive")
     with archive.open(info) as m:
         version = npy.read_magic(m)
         if version not in ((1, 0), (2, 0)):

@@ -10,7 +10,7 @@ What a PyTorch user writes carries over::
 
 A checkpoint holds nested dicts (str or int keys), lists and tuples of
 Tensors, NumPy arrays (bool, int8..int64, uint8..uint64, float16/32/64),
-Python numbers (ints of any size, floats including inf and nan), strings,
+Python numbers (ints of up to 14000 bits, floats including inf and nan), strings,
 booleans and None, nested at most :data:`MAX_DEPTH` levels.  Tensors come
 back as Tensors on the backend asked for, arrays as NumPy arrays, tuples as
 tuples.  A checkpoint saved on one backend loads on any other.
@@ -36,6 +36,7 @@ it is safe to delete.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from typing import Any, List, NamedTuple, Optional
 
@@ -45,9 +46,12 @@ from . import _checkpoint_file as container
 from ._checkpoint_file import show
 from ._checkpoint_npz import ZIP_MAGIC, read_npz
 from .autograd.tensor import Tensor, tensor
+from .backend import get_backend
 
 #: how deeply dicts/lists/tuples may nest in a checkpoint
 MAX_DEPTH = 100
+# Python parses ints of at most 4300 digits from JSON; 14000 bits is 4215 digits
+_MAX_INT_BITS = 14000
 
 
 def _encode(obj: Any, arrays: List[numpy.ndarray], where: str, depth: int = 0) -> Any:
@@ -64,6 +68,9 @@ def _encode(obj: Any, arrays: List[numpy.ndarray], where: str, depth: int = 0) -
         return {"tensor" if isinstance(obj, Tensor) else "array": len(arrays) - 1}
     if isinstance(obj, numpy.generic):
         return _encode(obj.item(), arrays, where, depth)
+    if isinstance(obj, int) and not isinstance(obj, bool) and obj.bit_length() > _MAX_INT_BITS:
+        raise ValueError(f"save: {where} is an int of {obj.bit_length()} bits; a checkpoint "
+                         f"holds ints of at most {_MAX_INT_BITS} bits (JSON's digit limit)")
     if obj is None or isinstance(obj, (bool, int, str)):
         return obj
     if isinstance(obj, float):
@@ -109,6 +116,9 @@ def save(obj: Any, path) -> None:
     root = _encode(obj, arrays, "obj")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # else mkstemp's error names a temp file the user never chose
+        raise FileNotFoundError(f"save: the folder {folder!r} of {path!r} does not exist; "
+                                "create it first")
     fd, tmp = tempfile.mkstemp(prefix=".xpnet-save-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -205,8 +215,8 @@ def load(path, backend: Optional[str] = None) -> Any:
 
     Tensors come back as Tensors on ``backend`` (a backend name; default: the
     current one), NumPy arrays as NumPy arrays, tuples as tuples.  Raises ``ValueError("load: <path>: <what is wrong>")`` for a file that is
-    not a complete, intact checkpoint (``FileNotFoundError`` if there is no
-    file).  Nothing in the file is executed, and nothing is allocated before
+    not a complete, intact checkpoint, or not a regular file at all (a folder,
+    FIFO or device; ``FileNotFoundError`` if there is no file).  Nothing in the file is executed, and nothing is allocated before
     the header describing it has been validated against the file's size.
 
     >>> import os, tempfile, numpy, xpnet
@@ -225,7 +235,9 @@ def load(path, backend: Optional[str] = None) -> Any:
     >>> folder.cleanup()
     """
     path = os.fspath(path)
-    with open(path, "rb") as f:
+    if backend is not None:
+        get_backend(backend)  # a bad name is an error even when the file holds no tensors
+    with _open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size
         magic = f.read(len(container.MAGIC))
         f.seek(0)
@@ -243,6 +255,23 @@ def load(path, backend: Optional[str] = None) -> Any:
         tree = _decode(header.get("root"), range(len(entries)), path)
         return _fill(tree, lambda ref: _leaf(
             ref.kind, container.read_array(f, data_start, entries[ref.key], path), backend))
+
+
+def _open_regular_file(path: str):
+    """``path`` open for binary reading; ``ValueError`` if it is a folder, FIFO or device.
+
+    Opened non-blocking, so a FIFO with no writer is refused instead of hanging
+    ``open``; the flag does not affect reads of a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"load: {path}: not a regular file (a folder, FIFO or device); "
+                             "a checkpoint is a file written by xpnet.save")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _leaf(kind: str, host: numpy.ndarray, backend: Optional[str]) -> Any:

@@ -6,6 +6,7 @@ not just the checksum).
 """
 import copy
 import json
+import os
 import tracemalloc
 
 import numpy
@@ -54,6 +55,11 @@ HEADER_CASES = {
     "too many dims": (lambda h, d: assemble(_array(h, 0, shape=[1] * 65), d), "at most 64"),
     "huge shape": (lambda h, d: assemble(_array(h, 0, shape=[2**40, 2**40, 2**40]), d),
                    "more than the file holds"),
+    "zero-size array with huge dims": (lambda h, d: assemble(_array(h, 0, shape=[0, 2**64],
+                                                                   offsets=[0, 0]), d),
+                                       r"has shape \[0, 18446744073709551616\], more than any"),
+    "zero-size array whose dims overflow": (lambda h, d: assemble(
+        _array(h, 0, shape=[0] + [2**40] * 3, offsets=[0, 0]), d), "more than any array"),
     "missing field": (lambda h, d: assemble({**h, "arrays": [{"dtype": "int8"}]}, d),
                       r"arrays\[0\] must be a dict with keys"),
     "arrays not a list": (lambda h, d: assemble({**h, "arrays": {"0": 1}}, d), "must be a list"),
@@ -80,6 +86,11 @@ HEADER_CASES = {
     "trailing bytes": (lambda h, d: assemble(h, d + b"\0" * 8), "trailing bytes"),
     "truncated data": (lambda h, d: assemble(h, d[:-1]), "truncated"),
     "non-UTF-8 header": (lambda h, d: assemble(b'{"format": "\xff"}', d), "not UTF-8"),
+    "duplicate JSON key": (lambda h, d: assemble(
+        json.dumps(h).encode()[:-1] + b', "root": {"float": "1"}}', d), "key 'root' twice"),
+    "duplicate JSON key in an array entry": (lambda h, d: assemble(
+        json.dumps(h).replace('"dtype": "float32"', '"dtype": "float32", "dtype": "int32"', 1)
+        .encode(), d), "key 'dtype' twice"),
     "invalid JSON": (lambda h, d: assemble(b'{"format": ', d), "not valid JSON"),
     "JSON nested too deeply": (lambda h, d: assemble(b"[" * 200_000 + b"]" * 200_000, d),
                                "nested too deeply"),
@@ -168,3 +179,16 @@ def test_claimed_sizes_are_never_allocated(tmp_path, valid, claim):
 def test_load_of_a_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         xpnet.load(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_load_of_a_folder_or_fifo_is_a_value_error_not_a_hang(tmp_path, kind):
+    path = tmp_path / "special"
+    if kind == "folder":
+        path.mkdir()
+    else:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        os.mkfifo(path)  # no writer: a blocking open() would wait forever
+    with pytest.raises(ValueError, match=f"^load: {path}: not a regular file"):
+        xpnet.load(path)

@@ -6,6 +6,8 @@ inf, a tuple, a big-endian and an empty array.
 """
 import io
 import pathlib
+import struct
+import tracemalloc
 import zipfile
 
 import numpy
@@ -54,6 +56,24 @@ def _huge_member(path):
         z.writestr("a0.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\0" * 8)
 
 
+def _member_claiming_2gib(path):
+    """A stored member whose zip sizes (local and central) claim 2 GiB in a ~600-byte file."""
+    header = io.BytesIO()
+    numpy.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (2**31,)})
+    npy = header.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("__xpnet_structure__.npy", _npy(STRUCTURE))
+        z.writestr("a0.npy", npy + b"\0" * 8)
+    raw = bytearray(path.read_bytes())
+    claim = len(npy) + 2**31
+    local = raw.find(b"PK\x03\x04", 1)
+    struct.pack_into("<II", raw, local + 18, claim, claim)
+    central = raw.rfind(b"PK\x01\x02")
+    struct.pack_into("<II", raw, central + 20, claim, claim)
+    path.write_bytes(bytes(raw))
+
+
 def _npy(arr):
     out = io.BytesIO()
     numpy.save(out, arr)
@@ -73,9 +93,23 @@ def _npy(arr):
         b'{"format": 1, "root": {"array": "a9"}}', numpy.uint8)), "refers to array 'a9'"),
     (_huge_member, r"claims shape \(1099511627776,\) of float64 but holds 8 bytes"),
     (lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 40), "not a readable xpnet .npz"),
+    (_member_claiming_2gib, r"member 'a0.npy' claims 2147483776 bytes, more than the whole"),
 ])
 def test_a_bad_legacy_file_is_a_value_error(tmp_path, make, message):
     path = tmp_path / "bad.npz"
     make(path)
     with pytest.raises(ValueError, match=f"^load: {path}: .*{message}"):
         xpnet.load(path)
+
+
+def test_a_legacy_member_claiming_more_than_the_file_is_never_allocated(tmp_path):
+    path = tmp_path / "claim.npz"
+    _member_claiming_2gib(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=f"^load: {path}: "):
+            xpnet.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # the file is ~600 bytes; 2 GiB were claimed

@@ -97,8 +97,23 @@ def test_unsupported_objects_are_refused_before_writing(tmp_path):
         xpnet.save({(1, 2): 0}, path)
     with pytest.raises(TypeError, match=r"obj\[0\] is an array of dtype complex128"):
         xpnet.save([numpy.zeros(2, complex)], path)
+    with pytest.raises(ValueError, match=r"obj\['n'\] is an int of 16610 bits; .* at most 14000"):
+        xpnet.save({"n": 10**5000}, path)  # JSON could not read it back (4300-digit limit)
     loop = []
     loop.append(loop)
     with pytest.raises(ValueError, match="nested more than 100 levels"):
         xpnet.save(loop, path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_largest_int_round_trips_and_a_bad_backend_is_refused_without_tensors(tmp_path):
+    xpnet.save({"n": -(2**14000 - 1)}, tmp_path / "c")
+    assert xpnet.load(tmp_path / "c")["n"] == -(2**14000 - 1)
+    with pytest.raises(ValueError, match="backend name must be one of .*got 'nope'"):
+        xpnet.load(tmp_path / "c", backend="nope")
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"save: the folder '.*nope' of .* does not exist"):
+        xpnet.save({}, tmp_path / "nope" / "c.xpt")
     assert os.listdir(tmp_path) == []

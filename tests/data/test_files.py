@@ -215,3 +215,24 @@ def test_damaged_idx_is_value_error_or_one_changed_value(tmp_path, key, kind, at
         want = want[:, None].astype(numpy.float32) if k.startswith("x") else want.astype(numpy.int64)
         assert got[k].shape == want.shape and got[k].dtype == want.dtype
         assert numpy.count_nonzero(got[k] != want) == (k == key)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_is_a_value_error_not_a_hang(tmp_path):
+    """A FIFO with no writer named as an .npz must not block the reader forever."""
+    os.mkfifo(tmp_path / "data.npz")
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_dataset(tmp_path / "data.npz")
+
+
+def test_a_claimed_shape_larger_than_the_file_is_refused_before_allocating(tmp_path):
+    """A .npy header claiming 2**40 float64 (8 TiB) in a ~1 KiB file: the claim is checked first."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }"
+    header += b" " * (117 - len(header)) + b"\n"
+    npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    with zipfile.ZipFile(tmp_path / "claim.npz", "w") as z:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            z.writestr(key + ".npy", npy)
+    with pytest.raises(ValueError, match=r"member 'x_train.npy' claims shape \(1099511627776,\) "
+                                         r"of float64 \(8796093022208 bytes\) but holds 0 bytes"):
+        load_dataset(tmp_path / "claim.npz")

@@ -153,6 +153,11 @@ def test_load_state_dict_rejects_bad_state_before_changing_anything(X):
     with pytest.raises(ValueError, match=r"state has missing keys \['feature_shape_', .*'with_std'\] "
                                          r"and unexpected keys \['typo'\]; it must have exactly"):
         target.load_state_dict({"mean_": 0, "typo": 1})
+    bad = sc.state_dict()
+    bad["mean_"][0], bad["scale_"][1], bad["n_samples_seen_"] = numpy.nan, 0.0, -3
+    with pytest.raises(ValueError, match=r"state\['mean_'\] holds NaN or inf; state\['scale_'\] "
+                                         r"holds zeros .*; state\['n_samples_seen_'\] is -3"):
+        target.load_state_dict(bad)
     numpy.testing.assert_array_equal(target.transform(X[:, :2]), before)
 
 

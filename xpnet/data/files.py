@@ -102,6 +102,9 @@ def load_dataset(path: PathLike) -> Arrays:
                                 f"or a folder with the four MNIST IDX files")
     if os.path.isdir(path):
         return _load_idx_folder(path)
+    if not os.path.isfile(path):  # reading a FIFO with no writer would hang
+        raise ValueError(f"load_dataset: {path!r} is not a regular file or a folder (a FIFO "
+                         f"or device?); pass an .npz file or a folder of MNIST IDX files")
     name = os.path.basename(path)
     if name.endswith(".gz"):
         name = name[:-3]
@@ -128,6 +131,7 @@ def _read_npz(path: str) -> Dict[str, numpy.ndarray]:
             for member in zf.namelist():
                 raw = io.BytesIO(zf.read(member))
                 key = member[:-4] if member.endswith(".npy") else member
+                _check_claimed_size(raw, member)
                 arrays[key] = numpy.lib.format.read_array(raw, allow_pickle=False)
                 if raw.tell() != len(raw.getbuffer()):
                     raise ValueError(f"member {member!r} has "
@@ -136,6 +140,24 @@ def _read_npz(path: str) -> Dict[str, numpy.ndarray]:
         raise ValueError(f"{path}: not a readable .npz file ({type(e).__name__}: {e}); "
                          f"write it again with numpy.savez") from e
     return arrays
+
+
+def _check_claimed_size(raw: io.BytesIO, member: str) -> None:
+    """Refuse a ``.npy`` header whose shape needs more bytes than the member holds, before
+    NumPy allocates that shape (a 1 KiB file could otherwise ask for terabytes)."""
+    version = numpy.lib.format.read_magic(raw)
+    reader = {(1, 0): numpy.lib.format.read_array_header_1_0,
+              (2, 0): numpy.lib.format.read_array_header_2_0}.get(version)
+    if reader is not None:  # version 3.0 (utf-8 field names) is left to NumPy
+        shape, _, dtype = reader(raw)
+        nbytes = dtype.itemsize
+        for d in shape:
+            nbytes *= d
+        held = len(raw.getbuffer()) - raw.tell()
+        if nbytes > held:
+            raise ValueError(f"member {member!r} claims shape {shape} of {dtype} "
+                             f"({nbytes} bytes) but holds {held} bytes of data")
+    raw.seek(0)
 
 
 def _load_npz(path: str) -> Arrays:

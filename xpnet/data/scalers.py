@@ -209,6 +209,16 @@ class _Scaler:
         if wrong:
             raise ValueError(f"{name}: {', '.join(wrong)}; the statistics must have shape "
                              f"feature_shape_ = {shape}")
+        # a damaged or hand-edited state would otherwise give inf/NaN outputs silently
+        wrong = [f"state[{k!r}] holds NaN or inf" for k, a in arrays.items()
+                 if a is not None and not numpy.all(numpy.isfinite(a))]
+        if arrays.get("scale_") is not None and numpy.any(arrays["scale_"] == 0):
+            wrong.append("state['scale_'] holds zeros (outputs would be inf)")
+        n = state["n_samples_seen_"]
+        if not (isinstance(n, (int, numpy.integer)) and not isinstance(n, bool) and n >= 1):
+            wrong.append(f"state['n_samples_seen_'] is {n!r}, not an int >= 1")
+        if wrong:
+            raise ValueError(f"{name}: {'; '.join(wrong)}")
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(arrays)
         self.feature_shape_ = shape
