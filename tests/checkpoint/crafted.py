@@ -57,3 +57,19 @@ def assert_same(loaded, original):
         assert type(loaded) is float and repr(loaded) == repr(original)
     else:
         assert type(loaded) is type(original) and loaded == original
+
+
+def assert_refused_without_allocating(path, limit=2**20):
+    """``xpnet.load(path)`` raises its ``ValueError`` while allocating less than ``limit``
+    bytes at its peak: a size the file claims is checked before anything that size exists."""
+    import tracemalloc
+
+    import pytest
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=f"^load: {path}: "):
+            xpnet.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"loading {path} allocated {peak} bytes before refusing it"

@@ -7,7 +7,6 @@ import sys
 import types
 
 import numpy
-import pytest
 
 import xpnet
 from xpnet.backend import backend_names, backend_unavailable_reason

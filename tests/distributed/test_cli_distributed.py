@@ -10,7 +10,6 @@ multiple of the batch: with a short last batch the ranks pad it with a repeated
 sample (as PyTorch's DistributedSampler) and the runs would differ there.
 """
 import numpy
-import pytest
 
 import xpnet
 from mpi_jobs import launch, run

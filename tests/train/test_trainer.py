@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 import xpnet
-from xpnet import nn, optim
+from xpnet import nn
 from xpnet.data import DataLoader, TensorDataset
 from xpnet.train import accuracy, evaluate, predict
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Dict, Optional
+from typing import Optional
 
 from ..state import copy_state
 from .base import Callback
