@@ -172,6 +172,31 @@ def test_plot_of_a_resumed_run_draws_the_norms_of_the_epochs_it_trained(tmp_path
     assert f"wrote {path}" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("finished", [2, 0])
+def test_plot_of_a_run_stopped_by_the_nan_guard_shows_the_epochs_before(finished, tmp_path,
+                                                                        capsys, monkeypatch):
+    """A diverging run still gets its --plot (the curves up to the stop), then the one-line error."""
+    pytest.importorskip("matplotlib")
+    from xpnet.train import History, NonFiniteError
+
+    def diverging(config, **kwargs):
+        assert kwargs["monitor_gradients"]
+        error = NonFiniteError("non-finite loss at epoch 3", 3, 30, float("nan"), "0.weight")
+        error.history = History([{"epoch": e, "loss": 1.0 / e, "accuracy": 0.5}
+                                 for e in range(1, finished + 1)])
+        error.grad_norms = {"0.weight": [10.0 ** e for e in range(1, finished + 1)]}
+        raise error
+    monkeypatch.setattr(job, "run", diverging)
+    path = tmp_path / "diverged.png"
+    assert main(["train", "--model", "mlp", "--no-progress", "--plot", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "non-finite loss at epoch 3" in err
+    if finished:
+        assert path.read_bytes()[:4] == b"\x89PNG" and f"the {finished} epochs before" in out
+    else:
+        assert not path.exists() and "no plot: the run stopped in its first epoch" in out
+
+
 def test_info_is_a_subcommand(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out

@@ -115,3 +115,29 @@ def test_resume_refuses_a_damaged_state_with_a_value_error(tmp_path, key, value,
     xpnet.save(state, path)
     with pytest.raises(ValueError, match=f"--resume {path}: .*{fragment}"):
         run(TrainConfig(model="mlp", epochs=2), resume=path, progress=False)
+
+
+class _PoisonGradients(xpnet.train.Callback):
+    """A callback that makes every gradient NaN from epoch ``epoch`` on (a run diverging late)."""
+    order = -100  # before the guard looks at the step
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_after_backward(self, loop):
+        if loop.epoch >= self.epoch:
+            for p in loop.model.parameters():
+                p.grad = p.grad * float("nan")
+
+
+def test_a_diverging_run_reports_the_epochs_it_finished():
+    """The NaN guard's error carries the history and gradient norms of the finished epochs,
+    so ``xpnet train --plot`` can draw how the run got there."""
+    config = TrainConfig(model="mlp", epochs=4)
+    with pytest.raises(xpnet.train.NonFiniteError) as e:
+        run(config, progress=False, monitor_gradients=True, callbacks=[_PoisonGradients(3)])
+    assert [r["epoch"] for r in e.value.history.epochs] == [1, 2]
+    assert e.value.epoch == 3
+    assert set(e.value.grad_norms) == {"0.weight", "0.bias", "3.weight", "3.bias",
+                                       "5.weight", "5.bias"}
+    assert all(len(v) == 2 and all(x > 0 for x in v) for v in e.value.grad_norms.values())

@@ -152,6 +152,18 @@ def _check_output(flag: str, path, suffix: str = "") -> None:
             raise ValueError(f"{flag} {path}: the file name must end in {suffix}")
 
 
+def _plot_until_it_stopped(path, error) -> None:
+    """``--plot`` of a run stopped by the NaN guard: the epochs it finished, which show how
+    it diverged (growing gradient norms); nothing if it stopped in its first epoch."""
+    from ..train.plot import plot_training
+    if error.history.epochs:
+        written = plot_training(error.history, path, error.grad_norms)
+        print(f"wrote {written} (the {len(error.history.epochs)} epochs before the run "
+              f"stopped)", flush=True)
+    else:
+        print("no plot: the run stopped in its first epoch", flush=True)
+
+
 def run(args) -> int:
     from ..train.job import run as run_job
     config = config_from_args(args)
@@ -179,6 +191,8 @@ def run(args) -> int:
                              monitor_gradients=args.plot is not None,
                              distributed=args.distributed)
     except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
+        if main and args.plot is not None and getattr(e, "history", None) is not None:
+            _plot_until_it_stopped(args.plot, e)
         if world == 1:
             raise  # xpnet.cli.main prints it as one line
         # returning would leave the other ranks waiting in a collective for this one

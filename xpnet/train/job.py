@@ -51,7 +51,7 @@ from ..checkpoint import load
 from ..data import (DataLoader, MinMaxScaler, StandardScaler, TensorDataset, load_dataset,
                     load_digits, train_test_split)
 from ..random import manual_seed
-from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint
+from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint, NonFiniteError
 from .config import TrainConfig
 from .loop import fit
 from .models import build_model
@@ -150,6 +150,10 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
         distributed: bool = False) -> JobResult:
     """Train as ``config`` says and return the test accuracy (see the module docstring).
 
+    A run that meets a NaN or infinity raises ``NonFiniteError`` with two more
+    attributes: ``history`` (the epochs finished before it) and ``grad_norms``
+    (theirs, with ``monitor_gradients``).
+
     ``callbacks`` are added to ``fit``'s; ``monitor_gradients`` adds a
     :class:`~xpnet.train.callbacks.GradientMonitor` and returns its per-layer
     norms in ``JobResult.grad_norms`` (for ``plot_training``); ``distributed``
@@ -196,9 +200,13 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
             model = DistributedDataParallel(net)  # rank 0's weights on every rank
             if rank > 0:  # own dropout masks; tuple hashes of ints are the same in every process
                 manual_seed(hash((config.seed, rank, initial_epoch)) & (2**63 - 1))
-        history = fit(model, loss_fn, opt, train_loader, epochs=config.epochs,
-                      val_loader=test_loader, callbacks=cbs, progress=progress,
-                      initial_epoch=initial_epoch, history=history)
+        history = History() if history is None else history  # fit appends to it in place
+        try:
+            fit(model, loss_fn, opt, train_loader, epochs=config.epochs, val_loader=test_loader,
+                callbacks=cbs, progress=progress, initial_epoch=initial_epoch, history=history)
+        except NonFiniteError as e:  # the epochs before it, e.g. to plot how the run diverged
+            e.history, e.grad_norms = history, None if monitor is None else monitor.grad_norms
+            raise
         final = evaluate(net, test_loader, loss_fn)
     return JobResult(final["accuracy"], final["loss"], history, time.perf_counter() - start,
                      None if monitor is None else monitor.grad_norms)
