@@ -66,18 +66,33 @@ class Backend(abc.ABC):
     def unavailable_reason(cls) -> Optional[str]:
         """``None`` if this backend can run here, else a sentence saying why not."""
 
-    @abc.abstractmethod
     def is_array(self, a: Any) -> bool:
-        """True if ``a`` is an array of this backend's namespace."""
+        """True if ``a`` is an array of this backend's namespace.
 
-    @abc.abstractmethod
+        The default suits namespaces with an ``ndarray`` type (NumPy, CuPy).
+
+        >>> import xpnet
+        >>> be = xpnet.get_backend("numpy")
+        >>> be.is_array(be.asarray([1.0])), be.is_array([1.0])
+        (True, False)
+        """
+        return isinstance(a, self.xp.ndarray)
+
     def asarray(self, data: Any, dtype: Optional[numpy.dtype] = None) -> Any:
         """A new array of this backend holding a copy of ``data``.
 
         ``data`` is a host NumPy array, a Python scalar or (nested) list, or an
         array of this backend.  ``dtype`` is a NumPy dtype (``None`` keeps the
-        dtype of ``data``).
+        dtype of ``data``).  The default suits namespaces whose ``array`` takes
+        ``copy=`` (NumPy, CuPy).
+
+        >>> import numpy, xpnet
+        >>> host = numpy.zeros(2)
+        >>> a = xpnet.get_backend("numpy").asarray(host, dtype=xpnet.float32)
+        >>> a.dtype, a is host
+        (dtype('float32'), False)
         """
+        return self.xp.array(data, dtype=dtype, copy=True)
 
     @abc.abstractmethod
     def to_numpy(self, a: Any) -> numpy.ndarray:

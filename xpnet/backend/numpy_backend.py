@@ -25,12 +25,6 @@ class NumpyBackend(Backend):
     def unavailable_reason(cls) -> Optional[str]:
         return None
 
-    def is_array(self, a: Any) -> bool:
-        return isinstance(a, numpy.ndarray)
-
-    def asarray(self, data: Any, dtype=None) -> Any:
-        return numpy.array(data, dtype=dtype, copy=True)
-
     def to_numpy(self, a: Any) -> numpy.ndarray:
         return numpy.array(a, copy=True)
 

@@ -46,12 +46,6 @@ class CupyBackend(KernelOps, Backend):
             return f"no CUDA device is available ({detail}); {cpu_hint}"
         return None
 
-    def is_array(self, a: Any) -> bool:
-        return isinstance(a, cupy.ndarray)
-
-    def asarray(self, data: Any, dtype=None) -> Any:
-        return cupy.array(data, dtype=dtype, copy=True)
-
     def to_numpy(self, a: Any) -> numpy.ndarray:
         if isinstance(a, numpy.ndarray):
             return a.copy()
