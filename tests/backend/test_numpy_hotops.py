@@ -18,7 +18,7 @@ import numpy
 import pytest
 
 from references import (batch_norm_ref, conv2d_backward_data_ref, conv2d_backward_filter_ref,
-                        conv2d_ref)
+                        conv2d_out_size, conv2d_ref)
 from xpnet.backend import numpy_batchnorm as bn
 from xpnet.backend import numpy_conv as nc
 
@@ -54,8 +54,7 @@ def _data(case, dtype, seed=0):
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     w = rng.standard_normal((K, C // groups, R, S)).astype(dtype)
     b = rng.standard_normal(K).astype(dtype)
-    P = (H + 2 * padding[0] - dilation[0] * (R - 1) - 1) // stride[0] + 1
-    Q = (W + 2 * padding[1] - dilation[1] * (S - 1) - 1) // stride[1] + 1
+    P, Q = conv2d_out_size(x.shape, w.shape, stride, padding, dilation)
     dy = rng.standard_normal((N, K, P, Q)).astype(dtype)
     return x, w, b, dy, (stride, padding, dilation, groups)
 
