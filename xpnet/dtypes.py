@@ -55,11 +55,6 @@ def is_floating(dtype: Any) -> bool:
     return numpy.dtype(dtype).kind == "f"
 
 
-def is_integer_or_bool(dtype: Any) -> bool:
-    """True for the integer dtypes and bool (those PyTorch promotes to float with a float scalar)."""
-    return numpy.dtype(dtype).kind in "biu"
-
-
 def floating_dtype(dtype: Any, where: str, default: numpy.dtype = DEFAULT_FLOAT) -> numpy.dtype:
     """``dtype`` as a floating NumPy dtype (``default`` if None), else ``TypeError`` naming ``where``."""
     dtype = default if dtype is None else as_dtype(dtype, where)
@@ -92,5 +87,5 @@ def is_bool(value: Any) -> bool:
     return isinstance(value, (bool, numpy.bool_))
 
 
-__all__ = ["DEFAULT_FLOAT", "as_dtype", "is_floating", "is_integer_or_bool", "floating_dtype",
+__all__ = ["DEFAULT_FLOAT", "as_dtype", "is_floating", "floating_dtype",
            "can_cast", "scalar_value", "is_real", "is_bool"]
