@@ -25,3 +25,9 @@ def test_set_rng_state_rejects_non_states_and_leaves_the_generator_alone(state):
     with pytest.raises(ValueError, match="set_rng_state"):
         random.set_rng_state(state)
     assert random.get_rng_state() == before
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_manual_seed_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed"):
+        xpnet.manual_seed(seed)

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence, Tuple
 
+import numpy
+
 from .grad_mode import is_grad_enabled
 
 
@@ -39,8 +41,6 @@ def as_tensors(*values, names=None):
     backend and host data become constant tensors on the backend of the
     tensor arguments.
     """
-    import numpy
-
     from .tensor import Tensor
 
     values = tuple(v.item() if isinstance(v, numpy.generic) and v.dtype.kind in "biuf" else v

@@ -15,6 +15,7 @@ array([2., 4., 6.], dtype=float32)
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy
@@ -104,10 +105,7 @@ class Tensor:
         >>> xpnet.zeros(2, 3).numel()
         6
         """
-        n = 1
-        for s in self.data.shape:
-            n *= s
-        return n
+        return math.prod(self.data.shape)
 
     def dim(self) -> int:
         """The number of axes (PyTorch's name for ``ndim``).

@@ -18,6 +18,7 @@ Array API (``array_api_strict``) rejects the mix outright.
 from __future__ import annotations
 
 from ...dtypes import DEFAULT_FLOAT
+from .unary import astype
 
 _DEFAULT = {1: "int64", 2: DEFAULT_FLOAT}  # category -> dtype a Python scalar stands for
 _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
@@ -55,7 +56,6 @@ def promote(*operands, true_division: bool = False) -> tuple:
                        if c == top and hasattr(t, "backend")), _DEFAULT.get(top))
     if target is None:  # only bools
         return operands
-    from .unary import astype
     return tuple(astype(v, target) if hasattr(v, "backend") and c < top else v
                  for v, c in zip(operands, categories))
 

@@ -8,6 +8,7 @@ PyTorch and the gradient flows to the returned index only.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 
 from ..function import as_tensors, record
@@ -82,9 +83,7 @@ def mean(x, dim=None, keepdim=False):
     """
     x, = as_tensors(x)
     xp, dims, shape = x.backend.xp, reduction_dims(dim, x.ndim), tuple(x.shape)
-    count = 1
-    for d in dims:
-        count *= shape[d]
+    count = math.prod(shape[d] for d in dims)
     y = xp.mean(x.data, axis=dims, keepdims=keepdim)
 
     def backward(g):
