@@ -12,7 +12,8 @@ from ..function import as_tensors, raw, record, shape_of, tensor_of, unbroadcast
 def exp(x):
     """Elementwise exponential ``y = e^x``; ``dy/dx = e^x``.
 
-    Any shape; floating dtypes (ints promote to float32).  Overflows to ``inf``
+    Any shape; floating dtypes (integer input follows the backend's own rule,
+    float64 on NumPy, where PyTorch gives float32).  Overflows to ``inf``
     (``e^89`` in float32) and NaN stays NaN, as PyTorch.
 
     >>> import xpnet
