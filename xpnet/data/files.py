@@ -52,12 +52,11 @@ from typing import Dict, Tuple
 import numpy
 
 from .._checkpoint_npz import read_npy_header
-from .idx import PathLike, load_mnist
+from .idx import MNIST_FILES, PathLike, load_mnist
 
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 #: file names (without ``.gz``) of an MNIST-format folder, as load_mnist looks for them
-IDX_NAMES = tuple(f"{p}-{kind}{sep}idx{d}-ubyte" for p in ("train", "t10k")
-                  for kind, d in (("images", 3), ("labels", 1)) for sep in ("-", "."))
+IDX_NAMES = tuple(name for names in MNIST_FILES.values() for name in names)
 # what reading a damaged zip member can raise (zipfile, zlib, numpy's .npy header parser)
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
                NotImplementedError, RuntimeError, UnicodeDecodeError, struct.error,
