@@ -35,6 +35,8 @@ from typing import Tuple, Union
 
 import numpy
 
+from ..dtypes import is_bool
+
 # type code -> big-endian NumPy dtype
 IDX_DTYPES = {0x08: numpy.dtype(">u1"), 0x09: numpy.dtype(">i1"), 0x0B: numpy.dtype(">i2"),
               0x0C: numpy.dtype(">i4"), 0x0D: numpy.dtype(">f4"), 0x0E: numpy.dtype(">f8")}
@@ -155,7 +157,7 @@ def load_mnist(root: PathLike, train: bool = True) -> Tuple[numpy.ndarray, numpy
     ((2, 1, 2, 2), dtype('uint8'), [3, 5])
     >>> tmp.cleanup()
     """
-    if not isinstance(train, (bool, numpy.bool_)):
+    if not is_bool(train):
         raise TypeError(f"load_mnist(train=...) must be a bool; got {train!r}")
     root = os.fspath(os.path.expanduser(root))
     if not os.path.isdir(root):

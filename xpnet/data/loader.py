@@ -63,6 +63,7 @@ from typing import Any, Iterator, Optional, Tuple
 import numpy
 
 from ..autograd import tensor
+from ..dtypes import is_bool
 from ..host import check_int
 from ..random import make_rng
 from .dataset import Dataset, collate
@@ -112,7 +113,7 @@ class DataLoader:
                             f"TensorDataset); got {type(dataset).__name__}")
         batch_size = check_int(batch_size, "batch_size", 1)
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-            if not isinstance(flag, (bool, numpy.bool_)):
+            if not is_bool(flag):
                 raise TypeError(f"{name} must be a bool; got {flag!r}")
         # Validate seed even when not shuffling, but only consume global
         # randomness when the generator is needed.
