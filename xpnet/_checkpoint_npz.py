@@ -19,8 +19,9 @@ exceeds the archive's size.  Any failure is a ``ValueError`` naming the file.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
-from typing import BinaryIO, Dict, Tuple
+from typing import BinaryIO, Dict, Optional, Tuple
 
 import numpy
 from numpy.lib import format as npy
@@ -30,6 +31,8 @@ from ._checkpoint_file import DTYPES
 ZIP_MAGIC = b"PK\x03\x04"
 STRUCTURE = "__xpnet_structure__"
 FORMAT = 1
+_HEADER_READERS = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
+NpyHeader = Tuple[Tuple[int, ...], bool, numpy.dtype, int]
 
 
 def read_npz(f: BinaryIO, path: str) -> Tuple[object, Dict[str, numpy.ndarray]]:
@@ -57,6 +60,23 @@ def read_npz(f: BinaryIO, path: str) -> Tuple[object, Dict[str, numpy.ndarray]]:
     return structure.get("root"), arrays
 
 
+def read_npy_header(m: BinaryIO) -> Tuple[Tuple[int, int], Optional[NpyHeader]]:
+    """``(version, header)`` of the ``.npy`` data at ``m``'s position, read before its data.
+
+    ``header`` is ``(shape, fortran_order, dtype, nbytes)``, ``nbytes`` being the
+    data size the header claims (so a caller can refuse a claim larger than the
+    bytes there are before anything is allocated), or None for a version other
+    than 1.0 and 2.0 (3.0, for utf-8 field names, is left unparsed).  Used by
+    this module and by :func:`xpnet.data.load_dataset`.
+    """
+    version = npy.read_magic(m)
+    reader = _HEADER_READERS.get(version)
+    if reader is None:
+        return version, None
+    shape, fortran, dtype = reader(m)
+    return version, (shape, fortran, dtype, dtype.itemsize * math.prod(shape))
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> numpy.ndarray:
     """One ``.npy`` member of an archive of ``size`` bytes, validated before its data is
     allocated (raises ValueError)."""
@@ -67,18 +87,14 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> 
         raise ValueError(f"{where} claims {max(info.file_size, info.compress_size)} bytes, "
                          f"more than the whole {size}-byte archive")
     with archive.open(info) as m:
-        version = npy.read_magic(m)
-        if version not in ((1, 0), (2, 0)):
+        version, header = read_npy_header(m)
+        if header is None:
             raise ValueError(f"{where} has .npy version {version}")
-        reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-        shape, fortran, dtype = reader(m)
+        shape, fortran, dtype, nbytes = header
         if dtype.name not in DTYPES:
             raise ValueError(f"{where} has dtype {dtype}; only {', '.join(DTYPES)} are read")
         if any(d < 0 for d in shape):
             raise ValueError(f"{where} has shape {shape} with a negative size")
-        nbytes = dtype.itemsize
-        for d in shape:
-            nbytes *= d
         if nbytes != info.file_size - m.tell():
             raise ValueError(f"{where} claims shape {shape} of {dtype} but holds "
                              f"{info.file_size - m.tell()} bytes of data")
@@ -87,4 +103,4 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> 
     return numpy.array(arr, dtype=dtype.newbyteorder("="), order="C")  # owns its memory
 
 
-__all__ = ["ZIP_MAGIC", "read_npz"]
+__all__ = ["ZIP_MAGIC", "read_npz", "read_npy_header"]

@@ -36,6 +36,8 @@ from typing import Tuple
 
 import numpy
 
+from ..dtypes import is_bool
+
 N_SAMPLES, IMAGE_SIZE = 1797, 8
 _FILE = "digits.csv.gz"
 
@@ -76,7 +78,7 @@ def load_digits(return_images: bool = False) -> Tuple[numpy.ndarray, numpy.ndarr
     >>> load_digits(return_images=True)[0].shape
     (1797, 1, 8, 8)
     """
-    if not isinstance(return_images, (bool, numpy.bool_)):
+    if not is_bool(return_images):
         raise TypeError(f"load_digits(return_images=...) must be a bool; "
                         f"got {return_images!r}")
     X, y = _read()

@@ -51,12 +51,12 @@ from typing import Dict, Tuple
 
 import numpy
 
-from .idx import PathLike, load_mnist
+from .._checkpoint_npz import read_npy_header
+from .idx import MNIST_FILES, PathLike, load_mnist
 
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 #: file names (without ``.gz``) of an MNIST-format folder, as load_mnist looks for them
-IDX_NAMES = tuple(f"{p}-{kind}{sep}idx{d}-ubyte" for p in ("train", "t10k")
-                  for kind, d in (("images", 3), ("labels", 1)) for sep in ("-", "."))
+IDX_NAMES = tuple(name for names in MNIST_FILES.values() for name in names)
 # what reading a damaged zip member can raise (zipfile, zlib, numpy's .npy header parser)
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
                NotImplementedError, RuntimeError, UnicodeDecodeError, struct.error,
@@ -145,14 +145,9 @@ def _read_npz(path: str) -> Dict[str, numpy.ndarray]:
 def _check_claimed_size(raw: io.BytesIO, member: str) -> None:
     """Refuse a ``.npy`` header whose shape needs more bytes than the member holds, before
     NumPy allocates that shape (a 1 KiB file could otherwise ask for terabytes)."""
-    version = numpy.lib.format.read_magic(raw)
-    reader = {(1, 0): numpy.lib.format.read_array_header_1_0,
-              (2, 0): numpy.lib.format.read_array_header_2_0}.get(version)
-    if reader is not None:  # version 3.0 (utf-8 field names) is left to NumPy
-        shape, _, dtype = reader(raw)
-        nbytes = dtype.itemsize
-        for d in shape:
-            nbytes *= d
+    _, header = read_npy_header(raw)
+    if header is not None:  # version 3.0 (utf-8 field names) is left to NumPy
+        shape, _, dtype, nbytes = header
         held = len(raw.getbuffer()) - raw.tell()
         if nbytes > held:
             raise ValueError(f"member {member!r} claims shape {shape} of {dtype} "

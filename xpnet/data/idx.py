@@ -35,11 +35,16 @@ from typing import Tuple, Union
 
 import numpy
 
+from ..dtypes import is_bool
+
 # type code -> big-endian NumPy dtype
 IDX_DTYPES = {0x08: numpy.dtype(">u1"), 0x09: numpy.dtype(">i1"), 0x0B: numpy.dtype(">i2"),
               0x0C: numpy.dtype(">i4"), 0x0D: numpy.dtype(">f4"), 0x0E: numpy.dtype(">f8")}
 _GZIP_SIGNATURE = b"\x1f\x8b"
 PathLike = Union[str, "os.PathLike[str]"]
+#: the file names (each optionally ``.gz``) load_mnist looks for, by (split, kind)
+MNIST_FILES = {(split, kind): tuple(f"{split}-{kind}{sep}idx{d}-ubyte" for sep in ("-", "."))
+               for split in ("train", "t10k") for kind, d in (("images", 3), ("labels", 1))}
 
 
 def _read_bytes(path: str) -> bytes:
@@ -152,14 +157,14 @@ def load_mnist(root: PathLike, train: bool = True) -> Tuple[numpy.ndarray, numpy
     ((2, 1, 2, 2), dtype('uint8'), [3, 5])
     >>> tmp.cleanup()
     """
-    if not isinstance(train, (bool, numpy.bool_)):
+    if not is_bool(train):
         raise TypeError(f"load_mnist(train=...) must be a bool; got {train!r}")
     root = os.fspath(os.path.expanduser(root))
     if not os.path.isdir(root):
         raise FileNotFoundError(f"load_mnist(root={root!r}): no such folder")
     prefix = "train" if train else "t10k"
-    images_path = _find(root, (f"{prefix}-images-idx3-ubyte", f"{prefix}-images.idx3-ubyte"))
-    labels_path = _find(root, (f"{prefix}-labels-idx1-ubyte", f"{prefix}-labels.idx1-ubyte"))
+    images_path = _find(root, MNIST_FILES[prefix, "images"])
+    labels_path = _find(root, MNIST_FILES[prefix, "labels"])
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.dtype != numpy.uint8 or images.ndim != 3:
         raise ValueError(f"{images_path}: MNIST images must be 3-D uint8 (N, H, W); got "

@@ -63,6 +63,7 @@ from typing import Any, Iterator, Optional, Tuple
 import numpy
 
 from ..autograd import tensor
+from ..dtypes import is_bool
 from ..host import check_int
 from ..random import make_rng
 from .dataset import Dataset, collate
@@ -112,12 +113,11 @@ class DataLoader:
                             f"TensorDataset); got {type(dataset).__name__}")
         batch_size = check_int(batch_size, "batch_size", 1)
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-            if not isinstance(flag, (bool, numpy.bool_)):
+            if not is_bool(flag):
                 raise TypeError(f"{name} must be a bool; got {flag!r}")
         # Validate seed even when not shuffling, but only consume global
         # randomness when the generator is needed.
-        if seed is not None:
-            check_int(seed, "seed", 0)
+        seed_value = None if seed is None else check_int(seed, "seed", 0)
         num_replicas = 1 if num_replicas is None else check_int(num_replicas, "num_replicas", 1)
         rank = 0 if rank is None else check_int(rank, "rank", 0)
         if rank >= num_replicas:
@@ -133,7 +133,7 @@ class DataLoader:
         self.seed = seed
         self.num_replicas, self.rank = num_replicas, rank
         # the base seed of every epoch's permutation (drawn once when seed is None)
-        self.base_seed = (check_int(seed, "seed", 0) if seed is not None
+        self.base_seed = (seed_value if seed_value is not None
                           else int(make_rng(None).integers(0, 2**63)) if self.shuffle else 0)
         self.epoch = 0  # the epoch number the next pass will use
 

@@ -37,6 +37,7 @@ from typing import Any, Dict, Tuple
 
 import numpy
 
+from ..dtypes import is_bool
 from ..host import check_keys, is_tensor, like, to_host
 
 
@@ -264,7 +265,7 @@ class StandardScaler(_Scaler):
 
     def __init__(self, with_mean: bool = True, with_std: bool = True):
         for name, v in (("with_mean", with_mean), ("with_std", with_std)):
-            if not isinstance(v, (bool, numpy.bool_)):
+            if not is_bool(v):
                 raise TypeError(f"StandardScaler({name}=...) must be a bool; got {v!r}")
         self.with_mean = bool(with_mean)
         self.with_std = bool(with_std)

@@ -37,6 +37,7 @@ from typing import Any, List, Optional, Tuple
 
 import numpy
 
+from ..dtypes import is_bool
 from ..host import check_int, like, to_host
 from ..random import make_rng
 
@@ -166,7 +167,7 @@ def train_test_split(*arrays: Any, test_size: Any = None, train_size: Any = None
         raise ValueError(f"train_test_split: all arrays must have the same length; got "
                          f"lengths {lengths}")
     n = lengths[0]
-    if not isinstance(shuffle, (bool, numpy.bool_)):
+    if not is_bool(shuffle):
         raise TypeError(f"shuffle must be a bool; got {shuffle!r}")
     if seed is not None:
         check_int(seed, "seed", 0)
