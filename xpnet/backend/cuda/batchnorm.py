@@ -44,8 +44,7 @@ MAX_ELEMENTWISE_BLOCKS = 1 << 16
 
 def _ncs(launcher, x, name: str):
     """Validate x (N, C, *) and return it C-contiguous as (N, C, S) with (N, C, S)."""
-    if not launcher.is_array(x):
-        raise TypeError(f"{name} must be an array of {launcher.xp.__name__}; got {type(x).__name__}")
+    launcher.check_array(x, name)
     if x.dtype not in (numpy.float32, numpy.float64):
         raise TypeError(f"{name} must be float32 or float64; got {x.dtype}")
     if x.ndim < 2:
@@ -66,8 +65,7 @@ def _per_channel(launcher, a, name: str, C: int, dtype, optional: bool = True):
         if optional:
             return None
         raise TypeError(f"{name} must be an array of shape ({C},); got None")
-    if not launcher.is_array(a):
-        raise TypeError(f"{name} must be an array of {launcher.xp.__name__}; got {type(a).__name__}")
+    launcher.check_array(a, name)
     if tuple(a.shape) != (C,):
         raise ValueError(f"{name} must have shape ({C},) (one value per channel); got "
                          f"{tuple(a.shape)}")

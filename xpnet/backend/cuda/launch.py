@@ -159,6 +159,12 @@ class Launcher(abc.ABC):
         """True if ``a`` is an array this launcher can pass to a kernel (an ``xp.ndarray``)."""
         return isinstance(a, self.xp.ndarray)
 
+    def check_array(self, a: Any, what: str) -> None:
+        """Raise ``TypeError`` naming ``what`` unless :meth:`is_array` accepts ``a``."""
+        if not self.is_array(a):
+            raise TypeError(f"{what} must be an array of {self.xp.__name__}; got "
+                            f"{type(a).__name__}")
+
     @abc.abstractmethod
     def _launch(self, spec: KernelSpec, dtype: numpy.dtype, grid, block, shared_mem: int,
                 args: list) -> None:
@@ -187,9 +193,7 @@ class Launcher(abc.ABC):
                 if a is None:
                     out.append(None)
                     continue
-                if not self.is_array(a):
-                    raise TypeError(f"{what} must be an array of {self.xp.__name__}; got "
-                                    f"{type(a).__name__}")
+                self.check_array(a, what)
                 if a.dtype != dtype:
                     raise TypeError(f"{what} must have dtype {dtype}; got {a.dtype}")
                 if not a.flags.c_contiguous:
