@@ -49,6 +49,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
+from .sources import include_options, source_path
+
 #: modules whose import registers kernel specs (imported by precompile)
 WRAPPER_MODULES = ("xpnet.backend.cuda.batchnorm", "xpnet.backend.cuda.conv2d")
 
@@ -246,7 +248,6 @@ class CupyLauncher(Launcher):
         self._modules: Dict[tuple, Any] = {}
 
     def _module(self, source: str, dtype):
-        from .sources import include_options, source_path
         specs = kernel_specs(source)
         key = (source, numpy.dtype(dtype), tuple(specs))
         mod = self._modules.get(key)
