@@ -22,19 +22,14 @@ a split reduction in the filter gradient.
 import numpy
 import pytest
 
+from backends import require_backend
 from references import (conv2d_backward_data_ref, conv2d_backward_filter_ref, conv2d_out_size,
                         conv2d_ref)
 from tolerances import tol
 from xpnet.backend.cuda import conv2d
 from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env
 
-try:
-    from xpnet.backend.cuda.simulator import compiler_version, compiler
-    compiler_version(compiler())
-    SIM_MISSING = None
-except Exception as e:  # no C++ compiler
-    SIM_MISSING = str(e)
-pytestmark = pytest.mark.skipif(SIM_MISSING is not None, reason=f"simulator unavailable: {SIM_MISSING}")
+require_backend("cudasim")   # the simulator needs Linux and a C++ compiler
 
 
 def assert_matches(actual, ref, abs_ref, n_terms):
