@@ -130,10 +130,10 @@ def test_ops_match_reference_larger(sim, name, dtype):
 
 
 def test_split_case_really_splits():
-    g = conv2d.geometry(*CASES["split_reduction"][:2], *CASES["split_reduction"][2:])
+    g = conv2d.geometry(*CASES["split_reduction"])
     splits, chunk = conv2d.wgrad_splits(g)
     assert splits == 2 and chunk % conv2d.WGRAD_BK == 0 and chunk < 429
-    g = conv2d.geometry(*CASES["multi_tile"][:2], *CASES["multi_tile"][2:])
+    g = conv2d.geometry(*CASES["multi_tile"])
     assert conv2d.launch_config("conv2d_fwd", g)[0] == (3, 2, 1)
 
 
