@@ -20,16 +20,13 @@ import sys
 import numpy
 import pytest
 
+from backends import require_backend
 from tolerances import tol
 from xpnet.backend import get_backend
 from xpnet.backend.cuda import batchnorm
-from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env, compiler, \
-    compiler_version
+from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env
 
-try:
-    compiler_version(compiler())
-except RuntimeError as e:  # pragma: no cover - machines without g++
-    pytest.skip(f"no C++ compiler for the CUDA simulator: {e}", allow_module_level=True)
+require_backend("cudasim")   # the simulator needs Linux and a C++ compiler
 
 # (shape, block, chunk); chunk None = block * ITEMS_PER_THREAD
 CASES = [

@@ -11,14 +11,11 @@ import sys
 import numpy
 import pytest
 
+from backends import require_backend
 from xpnet.backend.cuda.launch import KernelCompileError, KernelSpec, register_kernel
-from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env, compiler, \
-    compiler_version
+from xpnet.backend.cuda.simulator import SimLauncher, asan_subprocess_env
 
-try:
-    compiler_version(compiler())
-except RuntimeError as e:  # pragma: no cover - machines without g++
-    pytest.skip(f"no C++ compiler for the CUDA simulator: {e}", allow_module_level=True)
+require_backend("cudasim")   # the simulator needs Linux and a C++ compiler
 
 SRC = str(pathlib.Path(__file__).with_name("sim_test_kernels.cu"))
 SPECS = {

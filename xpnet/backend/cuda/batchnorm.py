@@ -44,8 +44,7 @@ MAX_ELEMENTWISE_BLOCKS = 1 << 16
 
 def _ncs(launcher, x, name: str):
     """Validate x (N, C, *) and return it C-contiguous as (N, C, S) with (N, C, S)."""
-    if not launcher.is_array(x):
-        raise TypeError(f"{name} must be an array of {launcher.xp.__name__}; got {type(x).__name__}")
+    launcher.check_array(x, name)
     if x.dtype not in (numpy.float32, numpy.float64):
         raise TypeError(f"{name} must be float32 or float64; got {x.dtype}")
     if x.ndim < 2:
@@ -66,8 +65,7 @@ def _per_channel(launcher, a, name: str, C: int, dtype, optional: bool = True):
         if optional:
             return None
         raise TypeError(f"{name} must be an array of shape ({C},); got None")
-    if not launcher.is_array(a):
-        raise TypeError(f"{name} must be an array of {launcher.xp.__name__}; got {type(a).__name__}")
+    launcher.check_array(a, name)
     if tuple(a.shape) != (C,):
         raise ValueError(f"{name} must have shape ({C},) (one value per channel); got "
                          f"{tuple(a.shape)}")
@@ -82,10 +80,14 @@ def _real(value, name: str) -> float:
     return float(value)
 
 
-def _plan(m: int, block: int, chunk: Optional[int]):
-    """(block, chunk, chunks, finalize block) for reducing m values per channel."""
+def _check_block(block) -> None:
     if not (isinstance(block, int) and 1 <= block <= 1024 and block & (block - 1) == 0):
         raise ValueError(f"block must be a power of two in [1, 1024]; got {block!r}")
+
+
+def _plan(m: int, block: int, chunk: Optional[int]):
+    """(block, chunk, chunks, finalize block) for reducing m values per channel."""
+    _check_block(block)
     chunk = block * ITEMS_PER_THREAD if chunk is None else int(chunk)
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1; got {chunk}")
@@ -144,7 +146,7 @@ def forward_inference(launcher, x, weight, bias, running_mean, running_var, eps,
     rm = _per_channel(launcher, running_mean, "running_mean", C, dt, optional=False)
     rv = _per_channel(launcher, running_var, "running_var", C, dt, optional=False)
     eps = _real(eps, "eps")
-    _plan(1, block, None)
+    _check_block(block)
     y = launcher.xp.empty_like(x3)
     launcher.launch("bn_apply", dt, _elementwise_grid(x3.size, block), (block,), 0,
                     (x3, rm, rv, w, b, y, C, S, x3.size, eps, 1))

@@ -118,9 +118,8 @@ def launch_config(kernel: str, g: ConvGeometry) -> Tuple[tuple, tuple, int]:
 
 
 def _dtype_of(launcher, name, a):
-    if not launcher.is_array(a):
-        raise TypeError(f"{name} must be an array of {launcher.xp.__name__}; got {type(a).__name__}")
-    dt = numpy.dtype(a.dtype.name if hasattr(a.dtype, "name") else a.dtype)
+    launcher.check_array(a, name)
+    dt = numpy.dtype(a.dtype)
     if dt not in (numpy.float32, numpy.float64):
         raise TypeError(f"{name} must be float32 or float64; got {dt}")
     return dt

@@ -49,6 +49,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
+from .sources import include_options, source_path
+
 #: modules whose import registers kernel specs (imported by precompile)
 WRAPPER_MODULES = ("xpnet.backend.cuda.batchnorm", "xpnet.backend.cuda.conv2d")
 
@@ -159,6 +161,12 @@ class Launcher(abc.ABC):
         """True if ``a`` is an array this launcher can pass to a kernel (an ``xp.ndarray``)."""
         return isinstance(a, self.xp.ndarray)
 
+    def check_array(self, a: Any, what: str) -> None:
+        """Raise ``TypeError`` naming ``what`` unless :meth:`is_array` accepts ``a``."""
+        if not self.is_array(a):
+            raise TypeError(f"{what} must be an array of {self.xp.__name__}; got "
+                            f"{type(a).__name__}")
+
     @abc.abstractmethod
     def _launch(self, spec: KernelSpec, dtype: numpy.dtype, grid, block, shared_mem: int,
                 args: list) -> None:
@@ -187,9 +195,7 @@ class Launcher(abc.ABC):
                 if a is None:
                     out.append(None)
                     continue
-                if not self.is_array(a):
-                    raise TypeError(f"{what} must be an array of {self.xp.__name__}; got "
-                                    f"{type(a).__name__}")
+                self.check_array(a, what)
                 if a.dtype != dtype:
                     raise TypeError(f"{what} must have dtype {dtype}; got {a.dtype}")
                 if not a.flags.c_contiguous:
@@ -242,7 +248,6 @@ class CupyLauncher(Launcher):
         self._modules: Dict[tuple, Any] = {}
 
     def _module(self, source: str, dtype):
-        from .sources import include_options, source_path
         specs = kernel_specs(source)
         key = (source, numpy.dtype(dtype), tuple(specs))
         mod = self._modules.get(key)

@@ -37,9 +37,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
-from .launch import (C_TYPE_OF_DTYPE, KernelCompileError, compile_error, kernel_specs,
-                     load_all_specs)
+from .launch import C_TYPE_OF_DTYPE, KernelCompileError, compile_error, load_all_specs
 from .occupancy import ARCH_LIMITS
+from .sources import include_options, kernel_dir, source_path
 
 #: architectures every kernel must compile for (Volta .. Hopper): those the occupancy
 #: table describes, so every compiled arch can be reported
@@ -275,20 +275,14 @@ def cubin_resources(cubin: bytes) -> Dict[str, dict]:
 # ---------------------------------------------------------------------------
 def kernel_files() -> List[str]:
     """Names of all ``.cu`` files in the kernel directory, sorted."""
-    from .sources import kernel_dir
-    return sorted(p.name for p in Path(kernel_dir()).iterdir() if p.name.endswith(".cu"))
+    return sorted(p.name for p in kernel_dir().iterdir() if p.name.endswith(".cu"))
 
 
 def name_expressions(filename: str, dtypes: Sequence[str] = tuple(CTYPES)) -> List[str]:
     """Instantiations to compile for ``filename``: every registered KernelSpec of
     that source (:func:`.launch.load_all_specs`), plus any ``template <typename T>
     __global__ void xpnet_*`` kernel of the source that no spec names."""
-    from .sources import source_path
-    try:
-        all_specs = load_all_specs()
-    except ModuleNotFoundError:   # a wrapper module not written yet: use what is registered
-        all_specs = kernel_specs()
-    specs = [s for s in all_specs if s.source == filename]
+    specs = [s for s in load_all_specs() if s.source == filename]
     exprs = [s.name_expression(numpy.dtype(d)) for s in specs for d in dtypes]
     registered = {"xpnet_" + s.name for s in specs}
     for name in _TEMPLATE_KERNEL.findall(source_path(filename).read_text()):
@@ -300,7 +294,6 @@ def name_expressions(filename: str, dtypes: Sequence[str] = tuple(CTYPES)) -> Li
 @functools.lru_cache(maxsize=None)
 def compile_file(filename: str, arch: str, dtypes: Tuple[str, ...] = tuple(CTYPES)) -> CompiledFile:
     """Compile all kernels of ``kernels/<filename>`` for ``arch``, every dtype in one program."""
-    from .sources import include_options, source_path
     path = source_path(filename)
     return compile_source(path.read_text(), filename, name_expressions(filename, dtypes), arch,
                           options=include_options(path))
