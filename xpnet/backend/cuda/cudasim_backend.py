@@ -23,6 +23,7 @@ class CudasimBackend(KernelOps, NumpyBackend):
     name = "cudasim"
 
     def __init__(self):
+        super().__init__()  # NumpyBackend's: the host allocator tuning its arrays benefit from
         self.launcher = simulator.SimLauncher()
 
     @classmethod
