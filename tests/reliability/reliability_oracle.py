@@ -23,7 +23,6 @@ Every property runs through :func:`run_property`, which fixes
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
@@ -301,11 +300,3 @@ def check_case(case: str, run: Callable, rule, *, inputs: Sequence[Any] = (),
         else:
             numpy.testing.assert_array_equal(got, want, err_msg=where)
     return error
-
-
-def is_floating(dtype: str) -> bool:
-    return numpy.dtype(dtype).kind == "f"
-
-
-def prod(shape) -> int:
-    return math.prod(shape)

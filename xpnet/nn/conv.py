@@ -6,7 +6,7 @@ import math
 from ..autograd.factory import zeros
 from ..dtypes import floating_dtype
 from . import init
-from .functional.conv import conv2d, pair
+from .functional.conv import check_padding, conv2d, pair
 from .module import Module, Parameter
 
 
@@ -44,15 +44,7 @@ class Conv2d(Module):
         self.kernel_size = pair(kernel_size, "Conv2d: kernel_size", 1)
         self.stride = pair(stride, "Conv2d: stride", 1)
         self.dilation = pair(dilation, "Conv2d: dilation", 1)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid'; "
-                                 f"got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"Conv2d: padding='same' needs stride 1; got {self.stride}")
-            self.padding = padding
-        else:
-            self.padding = pair(padding, "Conv2d: padding", 0)
+        self.padding = check_padding(padding, self.stride, "Conv2d")
         dtype = floating_dtype(dtype, "Conv2d(dtype=...)")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         shape = (out_channels, in_channels // groups) + self.kernel_size

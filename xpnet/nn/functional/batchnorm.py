@@ -82,8 +82,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     check_number(layer, "eps", eps, low=0, low_open=True)
     _check(input, running_mean, running_var, weight, bias, training, layer)
     be, xp = input.backend, input.backend.xp
-    raw = [None if t is None else t.data for t in (weight, bias, running_mean, running_var)]
-    w, b, rm, rv = raw
+    w, b, rm, rv = (None if t is None else t.data
+                    for t in (weight, bias, running_mean, running_var))
 
     if training:
         y, mean, invstd = be.batch_norm_forward_train(input.data, w, b, rm, rv,

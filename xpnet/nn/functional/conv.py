@@ -29,6 +29,18 @@ def pair(value, name, minimum=0):
     return items
 
 
+def check_padding(padding, stride, layer):
+    """``padding`` as ``'same'``, ``'valid'`` or a pair of ints >= 0 (``'same'`` needs stride 1)."""
+    if not isinstance(padding, str):
+        return pair(padding, f"{layer}: padding", 0)
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{layer}: padding must be an int, a pair, 'same' or 'valid'; "
+                         f"got {padding!r}")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError(f"{layer}: padding='same' needs stride 1; got stride {stride}")
+    return padding
+
+
 def _same_padding(kernel, dilation):
     """PyTorch's 'same': total ``d (k - 1)``, the odd one extra on the right/bottom."""
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
@@ -80,23 +92,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
                          f"{weight.shape} with groups={groups} expects (N, {cg * groups}, H, W)")
     if bias is not None and tuple(bias.shape) != (k,):
         raise ValueError(f"{layer}: bias must have shape ({k},); got {bias.shape}")
-    if isinstance(padding, str):
-        if padding == "valid":
+    padding = check_padding(padding, stride, layer)
+    if padding == "valid":
+        padding = (0, 0)
+    elif padding == "same":
+        (top, bottom), (left, right) = _same_padding((r, s), dilation)
+        if (top, left) != (bottom, right):  # asymmetric: pad explicitly, as PyTorch
+            input = pad_op(input, (left, right, top, bottom))
+            n, c, h, w = input.shape
             padding = (0, 0)
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"{layer}: padding='same' needs stride 1; got stride {stride}")
-            (top, bottom), (left, right) = _same_padding((r, s), dilation)
-            if (top, left) != (bottom, right):  # asymmetric: pad explicitly, as PyTorch
-                input = pad_op(input, (left, right, top, bottom))
-                n, c, h, w = input.shape
-                padding = (0, 0)
-            else:
-                padding = (top, left)
         else:
-            raise ValueError(f"{layer}: padding must be an int, a pair, 'same' or 'valid'; "
-                             f"got {padding!r}")
-    padding = pair(padding, f"{layer}: padding", 0)
+            padding = (top, left)
     p = output_size(h, r, stride[0], padding[0], dilation[0])
     q = output_size(w, s, stride[1], padding[1], dilation[1])
     if p < 1 or q < 1:

@@ -11,6 +11,8 @@ evenly over the window.
 """
 from __future__ import annotations
 
+import operator
+
 from ...autograd.function import as_tensors, record
 from ...backend.conv_geometry import output_size
 from .conv import pair
@@ -19,8 +21,16 @@ from .conv import pair
 def _window_slices(kernel, stride, out):
     """For every kernel offset (r, s): the (H, W) slices picking that element of every window."""
     (r_, s_), (sh, sw), (p, q) = kernel, stride, out
-    return [(r * s_ + s, slice(r, r + sh * (p - 1) + 1, sh), slice(s, s + sw * (q - 1) + 1, sw))
+    return [(slice(r, r + sh * (p - 1) + 1, sh), slice(s, s + sw * (q - 1) + 1, sw))
             for r in range(r_) for s in range(s_)]
+
+
+def _fold(combine, x, slices):
+    """``combine`` the windows' elements at every kernel offset: (N, C, P, Q) from (N, C, H', W')."""
+    acc = None
+    for hs, ws in slices:
+        acc = x[:, :, hs, ws] if acc is None else combine(acc, x[:, :, hs, ws])
+    return acc
 
 
 def _checked_input(input, layer):
@@ -89,9 +99,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, layer="max_pool2d"):
     x = _padded(xp, input.data, padding, -float("inf"))
     slices = _window_slices(kernel, stride, out)
     overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
-    best = None
-    for _, hs, ws in slices:
-        best = x[:, :, hs, ws] if best is None else xp.maximum(best, x[:, :, hs, ws])
+    best = _fold(xp.maximum, x, slices)
 
     def backward(g):
         # each window's gradient goes to its first maximal element (PyTorch's
@@ -100,7 +108,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, layer="max_pool2d"):
         # slower in NumPy
         gx = xp.zeros(x.shape, dtype=g.dtype)
         taken = xp.zeros(best.shape, dtype=xp.bool)
-        for _, hs, ws in slices:
+        for hs, ws in slices:
             first = (x[:, :, hs, ws] == best) & ~taken
             taken = taken | first
             share = g * xp.astype(first, g.dtype)
@@ -131,23 +139,18 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=Tru
     xp = input.backend.xp
     x = _padded(xp, input.data, padding, 0.0)
     slices = _window_slices(kernel, stride, out)
-    total = None
-    for _, hs, ws in slices:
-        total = x[:, :, hs, ws] if total is None else total + x[:, :, hs, ws]
+    total = _fold(operator.add, x, slices)
     if count_include_pad or padding == (0, 0):
         divisor = float(kernel[0] * kernel[1])
     else:  # count the real pixels of each window: pool a map of ones
         ones = _padded(xp, xp.ones((1, 1) + tuple(input.shape[2:]), dtype=x.dtype), padding, 0.0)
-        divisor = None
-        for _, hs, ws in slices:
-            part = ones[:, :, hs, ws]
-            divisor = part if divisor is None else divisor + part
+        divisor = _fold(operator.add, ones, slices)
     y = total / divisor
 
     def backward(g):
         share = g / divisor
         gx = xp.zeros(x.shape, dtype=g.dtype)
-        for _, hs, ws in slices:
+        for hs, ws in slices:
             gx[:, :, hs, ws] = gx[:, :, hs, ws] + share
         return (_unpadded(gx, padding),)
     return record(y, (input,), backward)
