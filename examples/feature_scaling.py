@@ -63,19 +63,20 @@ def main(argv=None):
             if scaler_cls is not None:
                 scaler = scaler_cls().fit(x_train)  # training statistics only
                 xs_train, xs_test = scaler.transform(x_train), scaler.transform(x_test)
+            train_data = TensorDataset(xs_train, y_train)
+            test_loader = DataLoader(TensorDataset(xs_test, y_test), batch_size=512)
             runs = {}
             for lr in args.lrs:
                 model = make_model()
                 model.load_state_dict(initial)
-                loader = DataLoader(TensorDataset(xs_train, y_train), batch_size=32,
-                                    shuffle=True, seed=args.seed)
+                loader = DataLoader(train_data, batch_size=32, shuffle=True, seed=args.seed)
                 try:
                     history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=lr),
                                   loader, epochs=args.epochs, progress=False)
                 except FloatingPointError:  # fit stops when the loss becomes NaN or infinite
                     runs[lr] = {"losses": None, "final_loss": math.inf}
                     continue
-                test = evaluate(model, DataLoader(TensorDataset(xs_test, y_test), batch_size=512))
+                test = evaluate(model, test_loader)
                 runs[lr] = {"losses": history["loss"], "final_loss": history["loss"][-1],
                             "test_accuracy": test["accuracy"]}
             best = min(runs, key=lambda lr: runs[lr]["final_loss"])

@@ -107,12 +107,10 @@ def main(argv=None):
                 model, _, runs[wd] = train(rule, wd, *data)
                 decayed[wd] = model[0].weight.numpy()
             best = max(args.wds, key=lambda wd: runs[wd]["test_accuracy"])
-            results[rule] = {"runs": runs, "best_wd": best, "decayed": decayed}
-        for rule in ("Adam + L2", "AdamW"):
-            r = results[rule]
-            r["shrinkage"] = shrinkage_by_gradient_size(plain, r.pop("decayed")[r["best_wd"]],
-                                                        grad_size)
-        results["SGD + L2"].pop("decayed")
+            results[rule] = {"runs": runs, "best_wd": best}
+            if rule in ("Adam + L2", "AdamW"):  # after the undecayed Adam run (RULES' order)
+                results[rule]["shrinkage"] = shrinkage_by_gradient_size(plain, decayed[best],
+                                                                        grad_size)
 
     print(f"{args.train_size} training samples ({args.label_noise:.0%} with wrong labels), "
           f"{args.epochs} epochs; each rule without decay and at its best wd of {args.wds}")

@@ -77,8 +77,7 @@ def pool2d_ref(x, kernel, stride, padding, reduce, count_include_pad=True):
     x = numpy.asarray(x, numpy.float64)
     n_, c_, h_, w_ = x.shape
     (r_, s_), (sh, sw), (ph, pw) = kernel, stride, padding
-    p_ = (h_ + 2 * ph - r_) // sh + 1
-    q_ = (w_ + 2 * pw - s_) // sw + 1
+    p_, q_ = conv2d_out_size(x.shape, (c_, c_, r_, s_), stride, padding, (1, 1))
     y = numpy.zeros((n_, c_, p_, q_))
     for n in range(n_):
         for c in range(c_):

@@ -15,6 +15,7 @@ import pytest
 
 import xpnet
 from backends import require_backend
+from training import weights
 from xpnet import nn, optim
 from xpnet.backend import backend_names
 from xpnet.data import DataLoader, TensorDataset
@@ -37,7 +38,7 @@ def initial_weights(backend, seed, dtype):
                 if hasattr(m, "reset_parameters"):
                     m.reset_parameters()
     assert model[0].weight.backend.name == backend and model[0].weight.dtype == dtype
-    return {k: v.numpy() for k, v in model.state_dict().items()}
+    return weights(model)
 
 
 def _assert_bit_identical(a, b):
@@ -76,7 +77,7 @@ def train(backend, seed):
             opt.zero_grad()
             loss_fn(model(xb), yb).backward()
             opt.step()
-    return {k: v.numpy() for k, v in model.state_dict().items()}
+    return weights(model)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "cudasim"])

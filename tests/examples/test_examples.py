@@ -62,9 +62,9 @@ def test_convolution_matches_the_explicit_sum():
         assert r["digit_max_diff"] <= tol("float32")["atol"]
         assert r["random_max_diff"] <= tol("float32")["atol"]
     # Gy = Gx transposed, so the Gy response is the Gx response of the transposed image
-    r = run("convolution")
-    gx_of_transposed = load("convolution").conv_and_check(
-        r["image"].T[None, None].copy(), load("convolution").SOBEL_X[None, None],
+    r, conv = run("convolution"), load("convolution")
+    gx_of_transposed = conv.conv_and_check(
+        r["image"].T[None, None].copy(), conv.SOBEL_X[None, None],
         numpy.zeros(1, numpy.float32), 1, 1)[0][0, 0]
     numpy.testing.assert_allclose(gx_of_transposed.T, r["gy"], **tol("float32"))
 
