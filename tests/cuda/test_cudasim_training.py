@@ -27,6 +27,7 @@ import pytest
 
 import xpnet
 from backends import require_backend
+from training import weights
 from xpnet import nn, optim
 from xpnet.backend.cuda import simulator
 from xpnet.train.models import reference_cnn
@@ -64,7 +65,7 @@ def train(backend: str, dtype, steps: int = STEPS, batch: int = BATCH, seed: int
         loss.backward()
         opt.step()
         losses.append(float(loss.item()))
-    return numpy.array(losses), {k: v.numpy() for k, v in model.state_dict().items()}
+    return numpy.array(losses), weights(model)
 
 
 @pytest.fixture(scope="module")
