@@ -55,7 +55,7 @@ from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint, NonFinite
 from .config import TrainConfig
 from .loop import fit
 from .models import build_model
-from .state import _check as check_training_state, restore_training_state
+from .state import check_training_state, restore_training_state
 from .trainer import History, evaluate
 
 #: ``--optimizer`` name -> the optimizer, built from the config
