@@ -36,8 +36,8 @@ it is safe to delete.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from typing import Any, List, NamedTuple, Optional
 
 import numpy
@@ -116,13 +116,12 @@ def save(obj: Any, path) -> None:
     root = _encode(obj, arrays, "obj")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):  # else mkstemp's error names a temp file the user never chose
+    if not os.path.isdir(folder):  # else the error would name a temp file the user never chose
         raise FileNotFoundError(f"save: the folder {folder!r} of {path!r} does not exist; "
                                 "create it first")
-    fd, tmp = tempfile.mkstemp(prefix=".xpnet-save-", suffix=".tmp", dir=folder)
+    fd, tmp = _create_temp(folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), _new_file_mode())  # mkstemp makes 0600; give what open() would
             container.write(f, {"root": root}, arrays)
             f.flush()
             os.fsync(f.fileno())
@@ -134,11 +133,20 @@ def save(obj: Any, path) -> None:
     _fsync_folder(folder)
 
 
-def _new_file_mode() -> int:
-    """The permission bits ``open(path, "w")`` would give a new file: 0666 minus the umask."""
-    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
-    os.umask(umask)
-    return 0o666 & ~umask
+def _create_temp(folder: str):
+    """``(fd, path)`` of a new file ``.xpnet-save-<random>.tmp`` in ``folder``, open for writing.
+
+    Created with mode 0666, so the OS applies the umask and the checkpoint
+    gets the permissions ``open(path, "w")`` would give it (``mkstemp``'s
+    files are 0600, and reading the umask means setting it, process-wide).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(folder, f".xpnet-save-{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # a name already taken: draw another
+            continue
 
 
 def _fsync_folder(folder: str) -> None:

@@ -83,7 +83,7 @@ def _mtime(path):
 
 
 def test_saved_file_gets_the_permissions_a_plain_open_would_give(tmp_path):
-    """The temporary file is 0600 (mkstemp); the checkpoint must not stay that private."""
+    """The checkpoint gets the mode a plain open() would give (mkstemp's 0600 would be too private)."""
     import stat
     old = os.umask(0o027)
     try:

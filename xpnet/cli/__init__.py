@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import List, Optional
 
-from ._parser import plain
+from ._parser import USER_ERRORS, one_line, plain
 
 SUBCOMMANDS = ("train", "bench", "selftest", "info")
 EXAMPLES = """examples:
@@ -45,9 +45,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
-    except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
-        message = " ".join(str(e).split("\n"))  # one line, not a traceback
-        print(f"xpnet {args.command}: error: {message}", file=sys.stderr)
+    except USER_ERRORS as e:
+        print(f"xpnet {args.command}: error: {one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"xpnet {args.command}: interrupted", file=sys.stderr)

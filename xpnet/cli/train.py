@@ -9,7 +9,7 @@ import warnings
 
 from ..backend import backend_names
 from ..train.callbacks import Callback
-from ._parser import add_command
+from ._parser import USER_ERRORS, add_command, one_line
 
 DESCRIPTION = """Train a classifier on the 8x8 handwritten digits that ship with xpnet
 (75% train / 25% test, stratified) or on your own data (--data); print each
@@ -190,14 +190,13 @@ def run(args) -> int:
                              callbacks=[_PrintEpochs()] if main else [],
                              monitor_gradients=args.plot is not None,
                              distributed=args.distributed)
-    except (ValueError, RuntimeError, OSError, FloatingPointError) as e:
+    except USER_ERRORS as e:
         if main and args.plot is not None and getattr(e, "history", None) is not None:
             _plot_until_it_stopped(args.plot, e)
         if world == 1:
             raise  # xpnet.cli.main prints it as one line
         # returning would leave the other ranks waiting in a collective for this one
-        message = " ".join(str(e).split("\n"))
-        print(f"xpnet train: error on rank {rank}: {message}", file=sys.stderr, flush=True)
+        print(f"xpnet train: error on rank {rank}: {one_line(e)}", file=sys.stderr, flush=True)
         distributed.get_world().abort(2)
     if main:
         print(f"test accuracy: {result.test_accuracy:.4f}  (test loss {result.test_loss:.4f}, "

@@ -55,7 +55,7 @@ from .callbacks import ClipGradNorm, GradientMonitor, ModelCheckpoint, NonFinite
 from .config import TrainConfig
 from .loop import fit
 from .models import build_model
-from .state import _check as check_training_state, restore_training_state
+from .state import check_training_state, restore_training_state
 from .trainer import History, evaluate
 
 #: ``--optimizer`` name -> the optimizer, built from the config
@@ -191,7 +191,7 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
             monitor, ClipGradNorm(config.clip_grad_norm) if config.clip_grad_norm else None,
             ModelCheckpoint(save, extra=extra) if save is not None and rank == 0 else None)
             if cb is not None]
-        initial_epoch, history = 0, None
+        initial_epoch, history = 0, History()  # fit appends to it in place
         if state is not None:  # after every draw of the setup, as in the original run
             initial_epoch, history, _ = restore_training_state(state, net, opt)
         model = net
@@ -200,7 +200,6 @@ def run(config: TrainConfig, save=None, resume=None, progress: bool = True,
             model = DistributedDataParallel(net)  # rank 0's weights on every rank
             if rank > 0:  # own dropout masks; tuple hashes of ints are the same in every process
                 manual_seed(hash((config.seed, rank, initial_epoch)) & (2**63 - 1))
-        history = History() if history is None else history  # fit appends to it in place
         try:
             fit(model, loss_fn, opt, train_loader, epochs=config.epochs, val_loader=test_loader,
                 callbacks=cbs, progress=progress, initial_epoch=initial_epoch, history=history)

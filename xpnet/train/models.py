@@ -124,6 +124,3 @@ def build_model(name: str, in_shape: Sequence[int], num_classes: int, activation
     else:
         model = cnn(in_shape, num_classes, dropout=p, activation=activation)
     return initialize(model, init, activation)
-
-
-MODELS = {"mlp": mlp, "cnn": cnn}

@@ -68,7 +68,18 @@ def training_state(loop, extra: Optional[Dict[str, Any]] = None) -> Dict[str, An
             "rng": get_rng_state(), "extra": {} if extra is None else extra}
 
 
-def _check(state: Any, scheduler) -> None:
+def check_training_state(state: Any, scheduler=None) -> None:
+    """``ValueError`` unless ``state`` is a :func:`training_state` that fits ``scheduler``.
+
+    Checks the keys, that ``epoch`` is an int >= 0 where the history ends, and
+    that the checkpoint has a scheduler state exactly when ``scheduler`` is
+    given; the model and optimizer parts are checked by loading them
+    (:func:`restore_training_state`, which calls this first).
+
+    >>> check_training_state({"epoch": 1})
+    Traceback (most recent call last):
+    ValueError: restore_training_state(state): a training checkpoint has exactly the keys [...
+    """
     where = "restore_training_state(state)"
     if not isinstance(state, dict) or set(state) != set(KEYS):
         got = sorted(state) if isinstance(state, dict) else type(state).__name__
@@ -115,7 +126,7 @@ def restore_training_state(state: Dict[str, Any], model, optimizer,
     >>> epoch, bool((new.weight.numpy() == old.weight.numpy()).all())
     (0, True)
     """
-    _check(state, scheduler)
+    check_training_state(state, scheduler)
     model_before, optimizer_before = copy_state(model), optimizer.state_dict()
     try:
         model.load_state_dict(state["model"])
